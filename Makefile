@@ -1,0 +1,41 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench data clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## run: set up .venv and show the embedded data summary (the site replaces this later)
+run: $(STAMP)
+	$(BIN)/outreach-map info
+
+## test: set up .venv and run every test, then lint and type-check
+test: $(STAMP)
+	$(BIN)/python -m pytest
+	$(BIN)/ruff check outreach_map tests data benchmarks
+	$(BIN)/mypy
+
+## lint: ruff and mypy only
+lint: $(STAMP)
+	$(BIN)/ruff check outreach_map tests data benchmarks
+	$(BIN)/ruff format --check outreach_map tests
+	$(BIN)/mypy
+
+## bench: run the benchmarks
+bench: $(STAMP)
+	@for b in benchmarks/bench_*.py; do [ -e "$$b" ] || continue; echo "== $$b"; $(BIN)/python "$$b" || exit 1; done
+
+## data: rebuild the derived files in data/ from data/raw/
+data: $(STAMP)
+	$(BIN)/python data/build_villages.py
+	$(BIN)/python data/build_services.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
