@@ -19,13 +19,13 @@ run: $(STAMP)
 ## test: set up .venv and run every test, then lint and type-check
 test: $(STAMP)
 	$(BIN)/python -m pytest
-	$(BIN)/ruff check outreach_map tests data benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 
 ## lint: ruff and mypy only
 lint: $(STAMP)
-	$(BIN)/ruff check outreach_map tests data benchmarks
-	$(BIN)/ruff format --check outreach_map tests
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check outreach_map tests benchmarks
 	$(BIN)/mypy
 
 ## bench: run the benchmarks
