@@ -278,14 +278,14 @@ def build_postcodes(out: Path) -> None:
     """OS Open Names 2024 postcodes, plus Code-Point Open 2014 where 2024 has none."""
     rows: dict[str, dict[str, str]] = {}
     for r in read_csv("os_open_names_postcodes_westnorthants_bbox.csv"):
-        pc = r["NAME1"].strip().upper()
+        pc = normalise_postcode(r["NAME1"])
         if POSTCODE_RE.match(pc):
             rows[pc] = {
                 "postcode": pc, "lat": f"{float(r['lat']):.6f}", "lon": f"{float(r['lon']):.6f}",
                 "easting": r["GEOMETRY_X"], "northing": r["GEOMETRY_Y"], "source": "os-open-names-2024",
             }  # fmt: skip
     for r in read_csv("codepoint_open_2014_postcodes_westnorthants_bbox.csv"):
-        pc = r["postcode"].strip().upper()
+        pc = normalise_postcode(r["postcode"])
         if pc not in rows and POSTCODE_RE.match(pc):
             rows[pc] = {
                 "postcode": pc, "lat": f"{float(r['lat']):.6f}", "lon": f"{float(r['lon']):.6f}",
@@ -293,6 +293,12 @@ def build_postcodes(out: Path) -> None:
             }  # fmt: skip
     columns = ["postcode", "lat", "lon", "easting", "northing", "source"]
     write_csv(out / "postcodes" / "postcodes.csv", columns, [rows[k] for k in sorted(rows)])
+
+
+def normalise_postcode(text: str) -> str:
+    """Code-Point writes 7-character postcodes without a space ("NN114GJ")."""
+    compact = text.replace(" ", "").strip().upper()
+    return f"{compact[:-3]} {compact[-3:]}"
 
 
 def write_csv(path: Path, columns: list[str], rows: list[dict[str, str]]) -> None:
