@@ -25,7 +25,7 @@ test: $(STAMP)
 ## lint: ruff and mypy only
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check outreach_map tests benchmarks
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 ## bench: run the benchmarks

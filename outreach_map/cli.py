@@ -6,6 +6,8 @@ one-line message on stderr and exit status 2, never a traceback.
 
 from __future__ import annotations
 
+import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,10 @@ import click
 from .config import DATA_DIR_ENV, Settings, load_settings
 from .dataset import SOURCES, Dataset, load_dataset
 from .errors import OutreachError
+from .lookup import resolve_place
 from .places import CORE_DISTRICTS
+from .roads import DEFAULT_NETWORK, MODES, list_networks, load_roads, network_dir, save_network
+from .traveltime import TravelTimes
 
 __all__ = ["main"]
 
@@ -47,8 +52,7 @@ def main(ctx: click.Context, data_dir: Path | None) -> None:
 
 
 def _dataset(ctx: click.Context) -> Dataset:
-    settings: Settings = ctx.find_object(Settings)  # type: ignore[assignment]
-    return load_dataset(settings.data_dir)
+    return load_dataset(_settings(ctx).data_dir)
 
 
 @main.command()
@@ -96,3 +100,167 @@ def _district_rows(data: Dataset) -> list[tuple[str, int, int, int]]:
         t[2] += v.estimated
     order = sorted(totals, key=lambda d: (d not in CORE_DISTRICTS, d))
     return [(d, *totals[d]) for d in order]  # type: ignore[misc]
+
+
+# --- roads and travel times ----------------------------------------------------------------------------------------
+
+ROADS_OPTION = click.option(
+    "--roads", "roads_name", default=None, metavar="NAME",
+    help=f"Road network under data/roads/ (default: the approximate {DEFAULT_NETWORK}).",
+)  # fmt: skip
+MODE_OPTION = click.option("--mode", type=click.Choice(MODES), default="drive", show_default=True)
+
+
+def _travel_times(ctx: click.Context, roads_name: str | None, mode: str) -> TravelTimes:
+    settings = _settings(ctx)
+    network = load_roads(settings.data_dir, roads_name)
+    return TravelTimes(
+        network, mode, cache_dir=settings.cache_dir / network.name, max_snap_m=settings.roads.max_snap_km * 1000
+    )
+
+
+def _settings(ctx: click.Context) -> Settings:
+    settings = ctx.find_object(Settings)
+    assert settings is not None  # set by main()
+    return settings
+
+
+def _warn_if_approximate(times: TravelTimes) -> None:
+    if times.approximate:
+        click.echo(
+            f"note: times are APPROXIMATE ({times.network.name}: {times.network.source}). "
+            "Import a real road network with `outreach-map roads import`.",
+            err=True,
+        )
+
+
+@main.group()
+def roads() -> None:
+    """Road networks: list them, import OpenStreetMap extracts."""
+
+
+@roads.command("list")
+@click.pass_context
+def roads_list(ctx: click.Context) -> None:
+    """List the road networks under data/roads/."""
+    settings = _settings(ctx)
+    found = list_networks(settings.data_dir)
+    if not any(name == DEFAULT_NETWORK for name, _ in found):
+        click.echo(f"{DEFAULT_NETWORK}  (not built here: made in memory from the villages when used)")
+    for name, meta in found:
+        modes = ", ".join(f"{m} {info['nodes']:,} nodes / {info['edges']:,} edges" for m, info in meta["modes"].items())
+        label = "APPROXIMATE" if meta.get("approximate") else "real roads"
+        click.echo(f"{name}  [{label}]  {modes}")
+        click.echo(f"    {meta.get('source', '')}")
+
+
+def _parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
+    if value is None:
+        return None
+    parts = value.split(",")
+    try:
+        numbers = tuple(float(p) for p in parts)
+    except ValueError:
+        numbers = ()
+    if len(numbers) != 4:
+        msg = f"--bbox '{value}': expected four numbers MIN_LON,MIN_LAT,MAX_LON,MAX_LAT"
+        raise click.BadParameter(msg)
+    return numbers
+
+
+@roads.command("import")
+@click.argument("pbf", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--name", default=None, help="Network name (default: the file name without .osm.pbf).")
+@click.option("--bbox", default=None, metavar="MIN_LON,MIN_LAT,MAX_LON,MAX_LAT", help="Keep only this box.")
+@click.pass_context
+def roads_import(ctx: click.Context, pbf: Path, name: str | None, bbox: str | None) -> None:
+    """Import an OpenStreetMap extract (.osm.pbf) as a road network."""
+    from .osm import SpeedTable, import_osm
+
+    settings = _settings(ctx)
+    box = _parse_bbox(bbox)
+    chosen = name or pbf.name.removesuffix(".pbf").removesuffix(".osm")
+    if not chosen or chosen.startswith(".") or "/" in chosen:
+        msg = f"--name '{chosen}': expected a plain name such as northants"
+        raise click.BadParameter(msg)
+    source = settings.roads.source or Path("outreach.toml")
+    speeds = SpeedTable.from_mapping(settings.roads.speeds, source=source)
+    network = import_osm(pbf, name=chosen, bbox=box, speeds=speeds)
+    folder = network_dir(settings.data_dir, chosen)
+    save_network(network, folder)
+    for mode, graph in network.graphs.items():
+        click.echo(f"{mode}: {graph.n_nodes:,} nodes, {graph.n_edges:,} edges")
+    click.echo(f"saved {folder}")
+
+
+@main.command()
+@click.argument("origin")
+@click.argument("destination")
+@MODE_OPTION
+@ROADS_OPTION
+@click.pass_context
+def travel(ctx: click.Context, origin: str, destination: str, mode: str, roads_name: str | None) -> None:
+    """Travel time by road from ORIGIN to DESTINATION (village, postcode or "lat,lon")."""
+    data = _dataset(ctx)
+    a, b = resolve_place(data, origin), resolve_place(data, destination)
+    times = _travel_times(ctx, roads_name, mode)
+    matrix = times.matrix([a], [b], with_distance=True)
+    seconds = float(matrix.seconds[0, 0])
+    metres = float(matrix.metres[0, 0]) if matrix.metres is not None else float("nan")
+    snapped = times.snap([a, b])
+    straight = _straight_km(a.lat, a.lon, b.lat, b.lon)
+    click.echo(f"{a.name} -> {b.name} ({mode}): {seconds / 60:.1f} min, {metres / 1000:.1f} km by road")
+    click.echo(
+        f"  straight line {straight:.1f} km; road / straight = {metres / 1000 / straight:.2f}" if straight else ""
+    )
+    click.echo(f"  snap to network: {snapped.metres[0]:.0f} m at start, {snapped.metres[1]:.0f} m at end")
+    click.echo(f"  network: {times.network.name}" + (" (APPROXIMATE)" if times.approximate else ""))
+    _warn_if_approximate(times)
+
+
+def _straight_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+
+
+@main.command("service-areas")
+@click.option("--kind", required=True, help="Service kind (see `outreach-map info`).")
+@click.option("--minutes", default="15,30,45,60", show_default=True, help="Comma-separated time bands.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="GeoJSON file to write.")
+@MODE_OPTION
+@ROADS_OPTION
+@click.pass_context
+def service_areas_cmd(
+    ctx: click.Context, kind: str, minutes: str, out: Path, mode: str, roads_name: str | None
+) -> None:
+    """Write service areas (isochrones) of the open, public service points of a kind as GeoJSON."""
+    data = _dataset(ctx)
+    known = data.directory.kind_terms()
+    if kind not in known:
+        msg = f"unknown kind '{kind}'; expected one of {', '.join(known)}"
+        raise click.BadParameter(msg, param_hint="--kind")
+    try:
+        bands = [float(m) for m in minutes.split(",")]
+    except ValueError:
+        bands = []
+    if not bands or any(not 0 < m <= 240 for m in bands):
+        msg = f"'{minutes}': expected minutes between 0 and 240, e.g. 15,30,45,60"
+        raise click.BadParameter(msg, param_hint="--minutes")
+    points = data.directory.points_of([kind], include_confidential=False)
+    if not points:
+        raise click.ClickException(f"no open, public service points of kind '{kind}'")
+    times = _travel_times(ctx, roads_name, mode)
+    areas = times.service_areas(points, minutes=bands)
+    areas["properties"] = {"kind": kind, "network": times.network.name, "approximate": times.approximate}
+    write_text_atomic(out, json.dumps(areas) + "\n")
+    click.echo(f"wrote {out}: {len(areas['features'])} bands around {len(points)} {kind} points")
+    _warn_if_approximate(times)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a file via a temporary file and rename, so a failure leaves nothing half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

@@ -150,6 +150,10 @@ class ServicePoint:
         return self.service.kind
 
     @property
+    def name(self) -> str:
+        return self.service.name
+
+    @property
     def lat(self) -> float:
         return self.location.lat
 

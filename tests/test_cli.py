@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -53,3 +54,71 @@ def test_console_script_prints_no_traceback(tiny_data: Path) -> None:
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert done.stderr.startswith("error: ") and "locations.json: line 1: invalid JSON" in done.stderr
+
+
+def test_travel_between_villages_and_postcodes(tiny_data: Path) -> None:
+    result = CliRunner().invoke(main, ["--data-dir", str(tiny_data), "travel", "Daventry", "nn12 6aa"])
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("Daventry -> NN12 6AA (drive): ") and first.endswith(" km by road")
+    assert "(APPROXIMATE)" in result.stdout
+    assert "times are APPROXIMATE" in result.stderr
+
+
+def test_travel_unknown_village_suggests(tiny_data: Path) -> None:
+    result = CliRunner().invoke(main, ["--data-dir", str(tiny_data), "travel", "Towcaster", "Daventry"])
+    assert result.exit_code == 2
+    assert result.output == "error: no village called 'Towcaster'; did you mean: Towcester?\n"
+
+
+def test_travel_refuses_a_point_far_from_the_network(tiny_data: Path) -> None:
+    result = CliRunner().invoke(main, ["--data-dir", str(tiny_data), "travel", "Daventry", "51.5,-0.12"])
+    assert result.exit_code == 2
+    assert (
+        "error: '51.50000, -0.12000' (51.50000, -0.12000) is 92.3 km from the nearest drive road node" in result.output
+    )
+    assert "the maximum snap distance is 5.0 km" in result.output
+
+
+def test_unknown_roads_name(tiny_data: Path) -> None:
+    result = CliRunner().invoke(main, ["--data-dir", str(tiny_data), "travel", "Badby", "Daventry", "--roads", "nope"])
+    assert result.exit_code == 2
+    assert "no road network 'nope'" in result.output
+
+
+def test_roads_list_embedded() -> None:
+    result = CliRunner().invoke(main, ["roads", "list"])
+    assert result.exit_code == 0
+    assert result.output.startswith("westnorthants-proxy  [APPROXIMATE]  drive ")
+
+
+def test_service_areas_leave_out_confidential_points(tiny_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "areas.geojson"
+    runner = CliRunner()
+    result = runner.invoke(
+        main, ["--data-dir", str(tiny_data), "service-areas", "--kind", "domestic-abuse-support", "--out", str(out)]
+    )
+    assert result.exit_code == 1
+    assert "no open, public service points of kind 'domestic-abuse-support'" in result.output
+    assert not out.exists()
+    result = runner.invoke(
+        main,
+        ["--data-dir", str(tiny_data), "service-areas", "--kind", "library", "--minutes", "5,10", "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    areas = json.loads(out.read_text(encoding="utf-8"))
+    assert [f["properties"]["minutes"] for f in areas["features"]] == [10, 5]
+    assert areas["properties"]["approximate"] is True
+
+
+def test_service_areas_bad_options(tiny_data: Path, tmp_path: Path) -> None:
+    out = str(tmp_path / "a.geojson")
+    runner = CliRunner()
+    result = runner.invoke(main, ["--data-dir", str(tiny_data), "service-areas", "--kind", "pub", "--out", out])
+    assert result.exit_code == 2
+    assert "unknown kind 'pub'; expected one of library, domestic-abuse-support" in result.output
+    result = runner.invoke(
+        main, ["--data-dir", str(tiny_data), "service-areas", "--kind", "library", "--minutes", "0,abc", "--out", out]
+    )
+    assert result.exit_code == 2
+    assert "expected minutes between 0 and 240" in result.output

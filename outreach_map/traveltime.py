@@ -1,0 +1,461 @@
+"""Travel times on a road network: snapping, nearest facility, matrices, service areas.
+
+Everything runs on scipy's csgraph Dijkstra over the CSR arrays of a
+:class:`~outreach_map.roads.ModeGraph`. A point (a village, a service) is
+*snapped* to its nearest snappable node (KD-tree in the graph's metric CRS,
+EPSG:27700 in Great Britain); the straight line to the node is costed at the
+graph's snap speed (walking or low speed) and reported. Points farther than
+``max_snap_m`` from the network are refused, naming the point, unless it is
+confidential, in which case its name and place are withheld.
+
+Times are seconds in arrays (``minutes`` properties for display); every
+result says whether it was computed on an approximate network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
+
+from .errors import OutreachError
+from .roads import FloatArray, IntArray, ModeGraph, RoadNetwork, to_projected, to_wgs84
+
+__all__ = [
+    "SERVICE_AREA_MINUTES",
+    "Located",
+    "Matrix",
+    "Nearest",
+    "PointOutsideNetworkError",
+    "Snap",
+    "TravelTimes",
+    "nearest_facility",
+    "od_matrix",
+    "service_areas",
+    "snap_points",
+]
+
+DEFAULT_MAX_SNAP_M = 5_000.0
+SERVICE_AREA_MINUTES = (15, 30, 45, 60)
+_NO_PRED = -9999
+
+
+class Located(Protocol):
+    """Anything with an id and a WGS84 position (villages, service points)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def lat(self) -> float: ...
+
+    @property
+    def lon(self) -> float: ...
+
+
+class PointOutsideNetworkError(OutreachError):
+    """A point is too far from the road network to be given a travel time."""
+
+
+@dataclass(frozen=True)
+class Snap:
+    """Points snapped to a graph.
+
+    Attributes
+    ----------
+    node
+        Graph node of each point.
+    metres
+        Straight-line distance from each point to its node.
+    seconds
+        Cost of that straight line at the graph's snap speed.
+    point
+        Index of each row's point in the input (points too far from the
+        network are missing when they were dropped).
+    """
+
+    node: IntArray
+    metres: FloatArray
+    seconds: FloatArray
+    point: IntArray
+
+    def __len__(self) -> int:
+        return int(self.node.shape[0])
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """The nearest facility of a set for each origin.
+
+    ``facility`` indexes the facilities as given (not the snapped rows);
+    ``seconds`` is ``inf`` and ``facility`` is -1 where none is within the
+    limit. ``metres`` is the road distance of the fastest route (plus both
+    snap lines), NaN where there is none or it was not asked for.
+    """
+
+    seconds: FloatArray
+    facility: IntArray
+    metres: FloatArray
+    snap_metres: FloatArray
+    approximate: bool
+
+    @property
+    def minutes(self) -> FloatArray:
+        return self.seconds / 60.0
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """Origin-destination travel times (``origins x destinations``); ``inf`` beyond the limit."""
+
+    seconds: FloatArray
+    metres: FloatArray | None
+    approximate: bool
+
+    @property
+    def minutes(self) -> FloatArray:
+        return self.seconds / 60.0
+
+
+def _describe(point: Located) -> str:
+    if getattr(point, "confidential", False):
+        return "a confidential location"
+    return f"'{getattr(point, 'name', point.id)}' ({point.lat:.5f}, {point.lon:.5f})"
+
+
+def snap_points(
+    graph: ModeGraph,
+    points: Sequence[Located],
+    *,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    drop_far: bool = False,
+) -> Snap:
+    """Snap points to their nearest snappable node.
+
+    Parameters
+    ----------
+    drop_far
+        Leave out points farther than ``max_snap_m`` (e.g. services beyond
+        the network's area) instead of refusing them.
+
+    Raises
+    ------
+    PointOutsideNetworkError
+        For the first point farther than ``max_snap_m`` from every node,
+        unless ``drop_far``.
+    """
+    if not points:
+        empty = np.zeros(0)
+        return Snap(np.zeros(0, dtype=np.int64), empty, empty, np.zeros(0, dtype=np.int64))
+    x, y = to_projected(graph.crs, [p.lon for p in points], [p.lat for p in points])
+    distance, index = graph.kdtree.query(np.column_stack([x, y]))
+    distance = np.asarray(distance, dtype=float)
+    far = np.flatnonzero(distance > max_snap_m)
+    index = np.asarray(index, dtype=np.int64)
+    if drop_far:
+        near = np.flatnonzero(distance <= max_snap_m)
+        node = graph.snap_nodes[index[near]]
+        return Snap(node, distance[near], distance[near] / graph.snap_speed_mps, near.astype(np.int64))
+    if far.size:
+        i = int(far[0])
+        msg = (
+            f"{_describe(points[i])} is {distance[i] / 1000:.1f} km from the nearest {graph.mode} road node; "
+            f"the maximum snap distance is {max_snap_m / 1000:.1f} km (is the point outside the network's area?)"
+        )
+        raise PointOutsideNetworkError(msg)
+    node = graph.snap_nodes[index]
+    return Snap(node, distance, distance / graph.snap_speed_mps, np.arange(len(points), dtype=np.int64))
+
+
+def _augment(matrix: sp.csr_matrix, targets: IntArray, weights: FloatArray) -> sp.csr_matrix:
+    """Add one virtual node per target with a single edge ``virtual -> target``."""
+    n = matrix.shape[0]
+    k = targets.shape[0]
+    indptr = np.concatenate([matrix.indptr, matrix.indptr[-1] + np.arange(1, k + 1)])
+    indices = np.concatenate([matrix.indices, targets.astype(matrix.indices.dtype)])
+    data = np.concatenate([matrix.data, weights])
+    return sp.csr_matrix((data, indices, indptr), shape=(n + k, n + k))
+
+
+def _tree_lengths(pred: IntArray, step: FloatArray) -> FloatArray:
+    """Sum ``step`` along predecessor chains (pointer jumping); rows are independent trees.
+
+    ``pred`` and ``step`` are ``(rows, n)``; ``step[r, v]`` is the length of the
+    edge ``pred[r, v] -> v``. Returns the total length from each root.
+    """
+    rows, n = pred.shape
+    offset = (np.arange(rows, dtype=np.int64) * n)[:, None]
+    p = np.where(pred >= 0, pred + offset, -1).ravel()
+    total = np.where(pred >= 0, step, 0.0).ravel().copy()
+    active = np.flatnonzero(p >= 0)
+    while active.size:
+        parent = p[active]
+        total[active] = total[active] + total[parent]
+        p[active] = p[parent]
+        active = active[p[active] >= 0]
+    return total.reshape(rows, n)
+
+
+def _edge_values(matrix: sp.csr_matrix, rows: IntArray, cols: IntArray) -> FloatArray:
+    """``matrix[rows[i], cols[i]]`` for each i (0 where absent)."""
+    if rows.size == 0:
+        return np.zeros(0)
+    return np.asarray(matrix[rows, cols], dtype=float).ravel()
+
+
+def nearest_facility(
+    graph: ModeGraph,
+    origins: Snap,
+    facilities: Snap,
+    *,
+    limit: float | None = None,
+    with_distance: bool = True,
+    approximate: bool = False,
+) -> Nearest:
+    """Travel time from each origin to its nearest facility (multi-source Dijkstra).
+
+    Runs one Dijkstra on the reversed graph from every facility at once, each
+    facility entering through a virtual node whose edge costs its snap line;
+    scipy reports which facility reached each node first.
+
+    Parameters
+    ----------
+    limit
+        Seconds; origins beyond it get ``inf`` and facility -1.
+    with_distance
+        Also trace the road distance of each fastest route.
+    """
+    n_origins = len(origins)
+    if len(facilities) == 0:
+        return Nearest(
+            np.full(n_origins, np.inf), np.full(n_origins, -1, dtype=np.int64), np.full(n_origins, np.nan),
+            origins.metres, approximate,
+        )  # fmt: skip
+    n = graph.n_nodes
+    k = len(facilities)
+    reverse = _augment(graph.time_t, facilities.node, facilities.seconds)
+    virtual = np.arange(n, n + k)
+    dist, pred, source = dijkstra(
+        reverse, indices=virtual, min_only=True, return_predecessors=True,
+        limit=np.inf if limit is None else float(limit),
+    )  # fmt: skip
+    at = origins.node
+    seconds = dist[at] + origins.seconds
+    reached = np.isfinite(dist[at])
+    facility = np.full(n_origins, -1, dtype=np.int64)
+    facility[reached] = facilities.point[source[at[reached]] - n]
+    if limit is not None:
+        beyond = seconds > limit
+        seconds[beyond] = np.inf
+        facility[beyond] = -1
+    metres = np.full(n_origins, np.nan)
+    if with_distance:
+        step = np.zeros(n + k)
+        has = np.flatnonzero(pred >= 0)
+        real = has[pred[has] < n]
+        step[real] = _edge_values(graph.length_t, pred[real], real)
+        via_virtual = has[pred[has] >= n]
+        step[via_virtual] = facilities.metres[pred[via_virtual] - n]
+        lengths = _tree_lengths(pred[None, :].astype(np.int64), step[None, :])[0]
+        ok = facility >= 0
+        metres[ok] = lengths[at[ok]] + origins.metres[ok]
+    return Nearest(seconds, facility, metres, origins.metres, approximate)
+
+
+def od_matrix(
+    graph: ModeGraph,
+    origins: Snap,
+    destinations: Snap,
+    *,
+    limit: float | None = None,
+    with_distance: bool = False,
+    approximate: bool = False,
+) -> Matrix:
+    """Travel times from every origin to every destination.
+
+    Dijkstra runs from whichever side has fewer distinct nodes (forward from
+    origins, or on the reversed graph from destinations).
+    """
+    n_o, n_d = len(origins), len(destinations)
+    if n_o == 0 or n_d == 0:
+        return Matrix(np.zeros((n_o, n_d)), np.zeros((n_o, n_d)) if with_distance else None, approximate)
+    o_nodes, o_inv = np.unique(origins.node, return_inverse=True)
+    d_nodes, d_inv = np.unique(destinations.node, return_inverse=True)
+    forward = o_nodes.size <= d_nodes.size
+    sources, targets = (o_nodes, d_nodes) if forward else (d_nodes, o_nodes)
+    time, length = (graph.time, graph.length) if forward else (graph.time_t, graph.length_t)
+    result = dijkstra(
+        time, indices=sources, return_predecessors=with_distance, limit=np.inf if limit is None else float(limit)
+    )
+    dist, pred = result if with_distance else (result, None)
+    core = dist[:, targets]  # sources x targets
+    road_metres = None
+    if pred is not None:
+        pred = pred.astype(np.int64)
+        step = np.zeros(pred.shape)
+        r, v = np.nonzero(pred >= 0)
+        step[r, v] = _edge_values(length, pred[r, v], v)
+        road_metres = _tree_lengths(pred, step)[:, targets]
+    if not forward:
+        core = core.T
+        road_metres = None if road_metres is None else road_metres.T
+    seconds = core[np.ix_(o_inv, d_inv)] + origins.seconds[:, None] + destinations.seconds[None, :]
+    if limit is not None:
+        seconds[seconds > limit] = np.inf
+    metres = None
+    if road_metres is not None:
+        metres = road_metres[np.ix_(o_inv, d_inv)] + origins.metres[:, None] + destinations.metres[None, :]
+        metres[~np.isfinite(seconds)] = np.nan
+    return Matrix(seconds, metres, approximate)
+
+
+def service_areas(
+    graph: ModeGraph,
+    facilities: Snap,
+    *,
+    minutes: Sequence[float] = SERVICE_AREA_MINUTES,
+    approximate: bool = False,
+    simplify_m: float = 50.0,
+    max_radius_m: float = DEFAULT_MAX_SNAP_M,
+) -> dict[str, Any]:
+    """Isochrone polygons: where a facility can be reached from within each time, as GeoJSON.
+
+    Each reachable node contributes a disc whose radius is the time left,
+    at the snap speed, capped at ``max_radius_m``; the discs of a band are
+    merged and simplified. Features are in WGS84, largest band first.
+    """
+    from shapely import MultiPolygon, Point, Polygon, simplify, transform, union_all
+    from shapely.geometry import mapping
+
+    if len(facilities) == 0:
+        return {"type": "FeatureCollection", "features": []}
+    n = graph.n_nodes
+    reverse = _augment(graph.time_t, facilities.node, facilities.seconds)
+    top = max(minutes) * 60.0
+    dist = dijkstra(reverse, indices=np.arange(n, n + len(facilities)), min_only=True, limit=top)[:n]
+    features = []
+    for band in sorted(minutes, reverse=True):
+        budget = band * 60.0
+        inside = np.flatnonzero(dist <= budget)
+        if inside.size == 0:
+            continue
+        radius = np.minimum((budget - dist[inside]) * graph.snap_speed_mps, max_radius_m)
+        discs = [Point(graph.x[i], graph.y[i]).buffer(max(r, 1.0), 16) for i, r in zip(inside, radius, strict=True)]
+        shape = simplify(union_all(discs), simplify_m)
+
+        def to_lonlat(xy: FloatArray) -> FloatArray:
+            return np.column_stack(to_wgs84(graph.crs, xy[:, 0], xy[:, 1]))
+
+        geometry = transform(shape, to_lonlat)
+        if not isinstance(geometry, Polygon | MultiPolygon):  # pragma: no cover - union of discs
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"minutes": band, "mode": graph.mode, "approximate": approximate},
+                "geometry": mapping(geometry),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+class TravelTimes:
+    """Travel times on one network and mode, with matrices cached on disk.
+
+    Parameters
+    ----------
+    network
+        The road network.
+    mode
+        ``"drive"`` or ``"walk"``.
+    cache_dir
+        Where matrices are cached, keyed by a hash of the network and points;
+        ``None`` for no cache.
+    max_snap_m
+        Points farther than this from the network are refused.
+    """
+
+    def __init__(
+        self,
+        network: RoadNetwork,
+        mode: str = "drive",
+        *,
+        cache_dir: Path | None = None,
+        max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    ) -> None:
+        self.network = network
+        self.graph = network.graph(mode)
+        self.cache_dir = cache_dir
+        self.max_snap_m = max_snap_m
+
+    @property
+    def approximate(self) -> bool:
+        return self.network.approximate
+
+    def snap(self, points: Sequence[Located]) -> Snap:
+        """Snap points (see :func:`snap_points`)."""
+        return snap_points(self.graph, points, max_snap_m=self.max_snap_m)
+
+    def nearest(
+        self, origins: Sequence[Located], facilities: Sequence[Located], *, limit_minutes: float | None = None
+    ) -> Nearest:
+        """Nearest facility for each origin (see :func:`nearest_facility`)."""
+        limit = None if limit_minutes is None else limit_minutes * 60.0
+        far_dropped = snap_points(self.graph, facilities, max_snap_m=self.max_snap_m, drop_far=True)
+        return nearest_facility(self.graph, self.snap(origins), far_dropped, limit=limit, approximate=self.approximate)
+
+    def matrix(
+        self,
+        origins: Sequence[Located],
+        destinations: Sequence[Located],
+        *,
+        limit_minutes: float | None = None,
+        with_distance: bool = False,
+    ) -> Matrix:
+        """Origin-destination matrix (see :func:`od_matrix`), from the disk cache when it has it."""
+        o, d = self.snap(origins), self.snap(destinations)
+        limit = None if limit_minutes is None else limit_minutes * 60.0
+        path = self._cache_path(o, d, limit, with_distance)
+        if path is not None and path.is_file():
+            with np.load(path) as cached:
+                metres = cached["metres"] if with_distance else None
+                return Matrix(cached["seconds"], metres, self.approximate)
+        result = od_matrix(self.graph, o, d, limit=limit, with_distance=with_distance, approximate=self.approximate)
+        if path is not None:
+            self._store(path, result)
+        return result
+
+    def service_areas(
+        self, facilities: Sequence[Located], *, minutes: Sequence[float] = SERVICE_AREA_MINUTES
+    ) -> dict[str, Any]:
+        """Isochrone polygons as GeoJSON (see :func:`service_areas`); facilities off the network are left out."""
+        snapped = snap_points(self.graph, facilities, max_snap_m=self.max_snap_m, drop_far=True)
+        return service_areas(self.graph, snapped, minutes=minutes, approximate=self.approximate)
+
+    def _cache_path(self, o: Snap, d: Snap, limit: float | None, with_distance: bool) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        h = hashlib.sha256()
+        h.update(json.dumps([self.network.digest, self.graph.mode, limit, with_distance]).encode())
+        for array in (o.node, o.seconds, o.metres, d.node, d.seconds, d.metres):
+            h.update(np.ascontiguousarray(array).tobytes())
+        return self.cache_dir / f"matrix-{h.hexdigest()[:24]}.npz"
+
+    @staticmethod
+    def _store(path: Path, result: Matrix) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, npt.NDArray[Any]] = {"seconds": result.seconds}
+        if result.metres is not None:
+            arrays["metres"] = result.metres
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
+            np.savez(handle, **arrays)  # type: ignore[arg-type]
+        Path(handle.name).replace(path)
