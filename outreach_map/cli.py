@@ -6,6 +6,8 @@ one-line message on stderr and exit status 2, never a traceback.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 from pathlib import Path
@@ -14,11 +16,24 @@ from typing import Any
 import click
 
 from .config import DATA_DIR_ENV, Settings, load_settings
+from .coverage import (
+    JTS_THRESHOLDS,
+    CoverageResult,
+    Facility,
+    check_threshold,
+    compute_coverage,
+    facilities_of,
+    load_candidate_sites,
+    village_candidates,
+    what_if,
+)
 from .dataset import SOURCES, Dataset, load_dataset
 from .errors import OutreachError
-from .lookup import resolve_place
+from .lookup import Place, resolve_place
+from .maps import MapSettings, coverage_map, geojson_villages, save_map
 from .places import CORE_DISTRICTS
 from .roads import DEFAULT_NETWORK, MODES, list_networks, load_roads, network_dir, save_network
+from .siting import maximal_covering, set_covering
 from .traveltime import TravelTimes
 
 __all__ = ["main"]
@@ -264,3 +279,197 @@ def write_text_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
+
+
+# --- coverage and suggestions --------------------------------------------------------------------------------------
+
+TILES_OPTION = click.option(
+    "--tiles", default="osm", show_default=True, metavar="osm|none|URL",
+    help="Base map tiles for --map: OpenStreetMap, none (no other origin is contacted) or a tile URL.",
+)  # fmt: skip
+
+
+def _facilities(data: Dataset, kind: str, real_only: bool) -> list[Facility]:
+    facilities = facilities_of(data.directory, kind, include_examples=not real_only)
+    examples = sum(f.example for f in facilities)
+    if examples:
+        click.echo(
+            f"note: {examples} of the {len(facilities)} {kind} service points are EXAMPLES (invented locations); "
+            "use --real-only to leave them out.",
+            err=True,
+        )
+    return facilities
+
+
+def _print_summaries(result: CoverageResult) -> None:
+    bands = "".join(f"{'<=' + str(t):>8}" for t in JTS_THRESHOLDS)
+    click.echo(f"  {'area':<42}{'people':>10}{'avg min':>9}{bands}   (% of people within)")
+    for s in result.summaries():
+        pcts = "".join(f"{s.percent_within[t]:>7.1f}%" for t in JTS_THRESHOLDS)
+        click.echo(f"  {s.area:<42}{s.population:>10,}{s.average_minutes:>9.1f}{pcts}")
+
+
+def _write_table(path: Path, result: CoverageResult) -> None:
+    if path.suffix.lower() == ".geojson":
+        write_text_atomic(path, json.dumps(geojson_villages(result), ensure_ascii=False) + "\n")
+    elif path.suffix.lower() == ".csv":
+        write_csv_atomic(path, result.rows())
+    else:
+        msg = f"--out {path}: expected a .csv or .geojson file name"
+        raise click.BadParameter(msg)
+
+
+def write_csv_atomic(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Write dictionaries as CSV atomically."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else [], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text_atomic(path, buffer.getvalue())
+
+
+@main.command()
+@click.option("--kind", required=True, help="Service kind (see `outreach-map info`).")
+@click.option("--threshold", type=float, required=True, help="Minutes: villages beyond it are gaps.")
+@MODE_OPTION
+@click.option(
+    "--out", type=click.Path(path_type=Path, dir_okay=False), help="Write one row per village (.csv or .geojson)."
+)
+@click.option("--map", "map_path", type=click.Path(path_type=Path, dir_okay=False), help="Write an HTML map.")
+@click.option(
+    "--add", "add", multiple=True, metavar="PLACE", help="What-if: a new site (village, postcode or lat,lon)."
+)
+@click.option(
+    "--remove", "remove", multiple=True, metavar="SERVICE_ID", help="What-if: close a service point (its id)."
+)
+@click.option("--real-only", is_flag=True, help="Leave out EXAMPLE service points.")
+@click.option("--gaps", "n_gaps", type=int, default=10, show_default=True, help="How many gap villages to list.")
+@TILES_OPTION
+@ROADS_OPTION
+@click.pass_context
+def coverage(
+    ctx: click.Context, kind: str, threshold: float, mode: str, out: Path | None, map_path: Path | None,
+    add: tuple[str, ...], remove: tuple[str, ...], real_only: bool, n_gaps: int, tiles: str, roads_name: str | None,
+) -> None:  # fmt: skip
+    """Travel time from every village to the nearest service of a kind; gaps; what-if."""
+    check_threshold(threshold)
+    map_settings = MapSettings(tiles=tiles)
+    data = _dataset(ctx)
+    facilities = _facilities(data, kind, real_only)
+    times = _travel_times(ctx, roads_name, mode)
+    villages = list(data.villages)
+    if add or remove:
+        added = [_candidate(resolve_place(data, text), kind) for text in add]
+        scenario = what_if(villages, facilities, times, kind=kind, threshold=threshold, add=added, remove=remove)
+        result = scenario.after
+        click.echo(f"What-if for {kind} within {threshold:g} min by {mode}: +{len(added)} site(s), -{len(remove)}")
+        click.echo("Before:")
+        _print_summaries(scenario.before)
+        click.echo("After:")
+        _print_summaries(result)
+        for sign, label, moved in (
+            ("+", "brought within", scenario.moved_in),
+            ("-", "pushed beyond", scenario.moved_out),
+        ):
+            people = sum(v.population for v in moved)
+            click.echo(f"Villages {label} {threshold:g} min: {len(moved)} ({people:,} people)")
+            for v in moved[:n_gaps]:
+                click.echo(f"  {sign} {v.name} ({v.population:,})")
+        removed = list(scenario.removed)
+    else:
+        result = compute_coverage(villages, facilities, times, kind=kind, threshold=threshold)
+        click.echo(f"Coverage of {kind} by {mode} ({len(facilities)} service points, threshold {threshold:g} min)")
+        _print_summaries(result)
+        added, removed = [], []
+    gaps = [g for g in result.gaps() if g.village.in_core_area]
+    click.echo(
+        f"Gaps in the core area beyond {threshold:g} min: {len(gaps)} villages, "
+        f"{sum(g.village.population for g in gaps):,} people"
+    )
+    for g in gaps[:n_gaps]:
+        estimate = " (estimated)" if g.village.estimated else ""
+        click.echo(f"  {g.village.name:<28}{g.village.population:>8,}{estimate:<12}{g.minutes:>7.1f} min")
+    if out is not None:
+        _write_table(out, result)
+        click.echo(f"wrote {out}")
+    if map_path is not None:
+        save_map(coverage_map(result, map_settings, suggestions=[(f, 0) for f in added], removed=removed), map_path)
+        click.echo(f"wrote {map_path}")
+    _warn_if_approximate(times)
+
+
+def _candidate(place: Place, kind: str) -> Facility:
+    return Facility(id=f"new:{place.id}", name=f"New site at {place.name}", lat=place.lat, lon=place.lon,
+                    kind=kind, candidate=True)  # fmt: skip
+
+
+@main.command()
+@click.option("--kind", required=True, help="Service kind (see `outreach-map info`).")
+@click.option("--sites", type=int, default=None, help="How many new sites (maximal covering).")
+@click.option("--cover-all", is_flag=True, help="Instead: the fewest sites that cover everyone reachable.")
+@click.option("--threshold", type=float, required=True, help="Minutes within which a village counts as covered.")
+@click.option("--candidates", type=click.Path(path_type=Path, dir_okay=False), help="CSV of venues: id,name,lat,lon.")
+@MODE_OPTION
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None, help="CSV of the chosen sites.")
+@click.option("--map", "map_path", type=click.Path(path_type=Path, dir_okay=False), help="Write an HTML map.")
+@click.option("--real-only", is_flag=True, help="Leave out EXAMPLE service points.")
+@click.option(
+    "--whole-area", is_flag=True,
+    help="Count people in every place of the bounding box, not just the former Daventry and South Northants districts.",
+)  # fmt: skip
+@TILES_OPTION
+@ROADS_OPTION
+@click.pass_context
+def suggest(
+    ctx: click.Context, kind: str, sites: int | None, cover_all: bool, threshold: float, candidates: Path | None,
+    mode: str, out: Path | None, map_path: Path | None, real_only: bool, whole_area: bool, tiles: str,
+    roads_name: str | None,
+) -> None:  # fmt: skip
+    """Where new sites would bring the most people within reach (solved exactly)."""
+    check_threshold(threshold)
+    if (sites is None) == (not cover_all):
+        msg = "give --sites K (maximal covering) or --cover-all (set covering), not both"
+        raise click.UsageError(msg)
+    map_settings = MapSettings(tiles=tiles)
+    data = _dataset(ctx)
+    facilities = _facilities(data, kind, real_only)
+    pool = load_candidate_sites(candidates, kind=kind) if candidates else village_candidates(data.villages, kind=kind)
+    times = _travel_times(ctx, roads_name, mode)
+    villages = [v for v in data.villages if whole_area or v.in_core_area]
+    base = compute_coverage(villages, facilities, times, kind=kind, threshold=threshold)
+    population = [v.population for v in villages]
+    matrix = times.matrix(villages, pool, limit_minutes=threshold).minutes
+    if cover_all:
+        choice = set_covering(matrix, population, threshold=threshold, already_covered=base.within())
+        model = "set covering (fewest sites covering everyone reachable)"
+    else:
+        assert sites is not None
+        choice = maximal_covering(matrix, population, sites=sites, threshold=threshold, already_covered=base.within())
+        model = f"maximal covering ({sites} sites)"
+    status = "optimal" if choice.optimal else "NOT proven optimal (time limit)"
+    uncovered = sum(p for p, c in zip(population, base.within(), strict=True) if not c)
+    area = "the whole bounding box" if whole_area else "the former Daventry and South Northamptonshire districts"
+    click.echo(f"Suggested {kind} sites within {threshold:g} min by {mode}, for people in {area}: {model}, {status}")
+    click.echo(
+        f"  uncovered before: {uncovered:,} people; newly covered: {choice.newly_covered_population(population):,}"
+    )
+    rows = []
+    for rank, (j, covers) in enumerate(zip(choice.chosen, choice.per_site_population, strict=True), start=1):
+        site = pool[j]
+        click.echo(f"  {rank}. {site.name:<30} newly covers {covers:>7,} people")
+        rows.append({"rank": rank, "site_id": site.id, "name": site.name, "lat": site.lat, "lon": site.lon,
+                     "newly_covered_population": covers, "kind": kind, "threshold_min": threshold, "mode": mode,
+                     "model": "LSCP" if cover_all else "MCLP", "optimal": choice.optimal,
+                     "approximate": times.approximate})  # fmt: skip
+    unreachable = [v for v, u in zip(villages, choice.unreachable, strict=True) if u]
+    if unreachable:
+        people = sum(v.population for v in unreachable)
+        click.echo(f"  no candidate reaches {len(unreachable)} villages ({people:,} people) within {threshold:g} min")
+    out = out or Path(f"suggest-{kind}-{len(choice.chosen)}-sites-{threshold:g}min.csv")
+    write_csv_atomic(out, rows)
+    click.echo(f"wrote {out}")
+    if map_path is not None:
+        chosen = [(pool[j], c) for j, c in zip(choice.chosen, choice.per_site_population, strict=True)]
+        save_map(coverage_map(base, map_settings, suggestions=chosen), map_path)
+        click.echo(f"wrote {map_path}")
+    _warn_if_approximate(times)

@@ -396,22 +396,34 @@ class TravelTimes:
         self.graph = network.graph(mode)
         self.cache_dir = cache_dir
         self.max_snap_m = max_snap_m
+        self._snaps: dict[tuple[bool, tuple[tuple[float, float], ...]], Snap] = {}
 
     @property
     def approximate(self) -> bool:
         return self.network.approximate
 
-    def snap(self, points: Sequence[Located]) -> Snap:
-        """Snap points (see :func:`snap_points`)."""
-        return snap_points(self.graph, points, max_snap_m=self.max_snap_m)
+    def snap(self, points: Sequence[Located], *, drop_far: bool = False) -> Snap:
+        """Snap points (see :func:`snap_points`); the last few sets of points are remembered."""
+        key = (drop_far, tuple((p.lat, p.lon) for p in points))
+        found = self._snaps.get(key)
+        if found is None:
+            found = snap_points(self.graph, points, max_snap_m=self.max_snap_m, drop_far=drop_far)
+            if len(self._snaps) >= 16:
+                self._snaps.pop(next(iter(self._snaps)))
+            self._snaps[key] = found
+        return found
+
+    def on_network(self, points: Sequence[Located]) -> list[int]:
+        """Indices of the points within the snap limit of the network."""
+        return [int(i) for i in self.snap(points, drop_far=True).point]
 
     def nearest(
         self, origins: Sequence[Located], facilities: Sequence[Located], *, limit_minutes: float | None = None
     ) -> Nearest:
         """Nearest facility for each origin (see :func:`nearest_facility`)."""
         limit = None if limit_minutes is None else limit_minutes * 60.0
-        far_dropped = snap_points(self.graph, facilities, max_snap_m=self.max_snap_m, drop_far=True)
-        return nearest_facility(self.graph, self.snap(origins), far_dropped, limit=limit, approximate=self.approximate)
+        on_network = self.snap(facilities, drop_far=True)
+        return nearest_facility(self.graph, self.snap(origins), on_network, limit=limit, approximate=self.approximate)
 
     def matrix(
         self,
@@ -438,7 +450,7 @@ class TravelTimes:
         self, facilities: Sequence[Located], *, minutes: Sequence[float] = SERVICE_AREA_MINUTES
     ) -> dict[str, Any]:
         """Isochrone polygons as GeoJSON (see :func:`service_areas`); facilities off the network are left out."""
-        snapped = snap_points(self.graph, facilities, max_snap_m=self.max_snap_m, drop_far=True)
+        snapped = self.snap(facilities, drop_far=True)
         return service_areas(self.graph, snapped, minutes=minutes, approximate=self.approximate)
 
     def _cache_path(self, o: Snap, d: Snap, limit: float | None, with_distance: bool) -> Path | None:

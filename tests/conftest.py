@@ -131,3 +131,9 @@ def make_directory(tmp_path: Path) -> Callable[[Callable[[dict[str, list[dict[st
         return write_directory(tmp_path / "services", tables)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Matrices are cached in a temporary folder, never in the user's home."""
+    monkeypatch.setenv("OUTREACH_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import csv
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from outreach_map.cli import main
@@ -149,3 +152,76 @@ def test_roads_import_bad_file(tiny_data: Path, tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.output.startswith(f"error: {text}: ")
     assert not (tiny_data / "roads" / "notes").exists()
+
+
+def test_coverage_writes_csv_geojson_and_offline_map(tiny_data: Path, tmp_path: Path) -> None:
+    out, geo, page = tmp_path / "cov.csv", tmp_path / "cov.geojson", tmp_path / "gaps.html"
+    runner = CliRunner()
+    args = ["--data-dir", str(tiny_data), "coverage", "--kind", "library", "--threshold", "15"]
+    result = runner.invoke(main, [*args, "--out", str(out), "--map", str(page), "--tiles", "none"])
+    assert result.exit_code == 0, result.output
+    assert "Former Daventry + South Northamptonshire" in result.stdout
+    assert "Gaps in the core area beyond 15 min: 3 villages" in result.stdout
+    with out.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 5
+    assert {"village_id", "name", "population", "kind", "nearest_service_id", "minutes", "within_threshold"} <= set(
+        rows[0]
+    )
+    html = page.read_text(encoding="utf-8")
+    assert not re.search(r'<(?:script|link|img)[^>]+(?:src|href)="(?:https?:)?//', html)
+    assert 'id="map-legend"' in html
+    assert runner.invoke(main, [*args, "--out", str(geo)]).exit_code == 0
+    assert len(json.loads(geo.read_text(encoding="utf-8"))["features"]) == 5
+
+
+def test_coverage_what_if(tiny_data: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["--data-dir", str(tiny_data), "coverage", "--kind", "library", "--threshold", "5", "--add", "Towcester"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Villages brought within 5 min: 1 (9,057 people)" in result.stdout
+    assert "  + Towcester (9,057)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["coverage", "--kind", "pub", "--threshold", "15"], "unknown kind 'pub'; expected one of library"),
+        (["coverage", "--kind", "library", "--threshold", "-1"], "threshold -1 min is out of range"),
+        (["coverage", "--kind", "library", "--threshold", "1000"], "threshold 1000 min is out of range"),
+        (["coverage", "--kind", "library", "--threshold", "9", "--out", "x.txt"], "expected a .csv or .geojson"),
+        (["coverage", "--kind", "library", "--threshold", "9", "--remove", "zzz"], "cannot remove 'zzz'"),
+        (["suggest", "--kind", "library", "--sites", "9", "--threshold", "15"], "asked for 9 sites but there are 5"),
+        (["suggest", "--kind", "library", "--threshold", "15"], "give --sites K"),
+    ],
+)
+def test_coverage_and_suggest_bad_input(tiny_data: Path, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, ["--data-dir", str(tiny_data), *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_suggest_prints_and_writes_optimal_sites(tiny_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "s.csv"
+    args = ["--data-dir", str(tiny_data), "suggest", "--kind", "library", "--sites", "2", "--threshold", "10"]
+    result = CliRunner().invoke(main, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "maximal covering (2 sites), optimal" in result.stdout
+    with out.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["rank"] for r in rows] == ["1", "2"]
+    assert rows[0]["name"] == "Towcester"  # the largest uncovered place
+    assert int(rows[0]["newly_covered_population"]) >= 9057
+
+
+def test_suggest_with_candidate_file_errors(tiny_data: Path, tmp_path: Path) -> None:
+    candidates = tmp_path / "venues.csv"
+    candidates.write_text("id,name,lat\nhall,Hall,52.2\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["--data-dir", str(tiny_data), "suggest", "--kind", "library", "--sites", "1", "--threshold", "10",
+               "--candidates", str(candidates)],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert f"error: {candidates}: line 1: missing column(s) lon" in result.output
