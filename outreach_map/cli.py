@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from .accounts import ROLES, add_user
 from .config import DATA_DIR_ENV, Settings, load_settings
 from .coverage import (
     JTS_THRESHOLDS,
@@ -473,3 +474,51 @@ def suggest(
         save_map(coverage_map(base, map_settings, suggestions=chosen), map_path)
         click.echo(f"wrote {map_path}")
     _warn_if_approximate(times)
+
+
+# --- the web site and staff accounts -------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
+    """Serve the web site with waitress (a production WSGI server)."""
+    import os
+
+    from waitress import serve as waitress_serve
+
+    from .web import create_app
+
+    os.environ.setdefault("OUTREACH_DATA_DIR", str(_settings(ctx).data_dir))
+    app = create_app({"DATA_DIR": str(_settings(ctx).data_dir)})
+    resources = app.extensions["outreach"]
+    _ = resources.data, resources.network  # load before the first visitor, and fail early on bad data
+    click.echo(f"outreach-map: serving http://{host}:{port}/ (Ctrl+C to stop)")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="outreach-map")
+
+
+@main.group()
+def users() -> None:
+    """Staff accounts for the web site."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of prompting.")
+def users_add(name: str, role: str, password_stdin: bool) -> None:
+    """Add a staff user (or reset their role and password)."""
+    import sys
+
+    from .web import create_app
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    app = create_app()
+    add_user(app.extensions["outreach"].engine, name, role, password)
+    click.echo(f"user {name} ({role}) saved")

@@ -22,14 +22,18 @@ from .errors import OutreachError
 if TYPE_CHECKING:
     import folium
 
+    from .search import SearchResult
+
 __all__ = [
     "BAND_COLOURS",
     "MapSettings",
     "coverage_map",
     "geojson_villages",
     "leaflet_files",
+    "render_fragments",
     "render_html",
     "save_map",
+    "search_map",
 ]
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -227,3 +231,49 @@ def geojson_villages(result: CoverageResult) -> dict[str, Any]:
             {"type": "Feature", "geometry": {"type": "Point", "coordinates": [v.lon, v.lat]}, "properties": row}
         )
     return {"type": "FeatureCollection", "features": features, "properties": {"approximate": result.approximate}}
+
+
+#: A colour per service kind for public maps.
+KIND_COLOURS = {
+    "library": "#1b9e77", "mobile-library-stop": "#66a61e", "police": "#1f4e9e", "gp": "#d95f02",
+    "victim-support": "#7570b3", "domestic-abuse-support": "#e7298a", "childrens-centre": "#e6ab02",
+    "school": "#a6761d", "hospital": "#c0392b", "hospice": "#8e44ad", "care-home": "#666666",
+    "community-venue": "#17a2b8",
+}  # fmt: skip
+
+
+def search_map(result: SearchResult, settings: MapSettings) -> folium.Map:
+    """The searched place and the public services found near it."""
+    import folium
+
+    place = result.place
+    m = new_map(settings, center=(place.lat, place.lon), zoom=12)
+    folium.CircleMarker(
+        location=[place.lat, place.lon], radius=8, color="#000000", weight=3, fill=True, fill_color="#ffffff",
+        fill_opacity=1.0, tooltip=html.escape(place.name), class_name="searched-place",
+    ).add_to(m)  # fmt: skip
+    bounds = [[place.lat, place.lon]]
+    for kind, found in result.by_kind.items():
+        for item in found:
+            p = item.point
+            label = f"{p.service.name}: {item.minutes:.0f} min by road" + (" (EXAMPLE)" if p.example else "")
+            folium.CircleMarker(
+                location=[p.lat, p.lon], radius=7, color="#222222", weight=1, fill=True,
+                fill_color=KIND_COLOURS.get(kind, "#555555"), fill_opacity=0.9, tooltip=html.escape(label),
+                class_name="service-marker",
+            ).add_to(m)  # fmt: skip
+            bounds.append([p.lat, p.lon])
+    if len(bounds) > 1:
+        m.fit_bounds(bounds, padding=(20, 20))
+    return m
+
+
+def render_fragments(m: folium.Map) -> dict[str, str]:
+    """The map as three fragments to embed in a page: head (assets), body (div) and script."""
+    root = m.get_root()
+    root.render()
+    return {
+        "header": root.header.render(),  # type: ignore[attr-defined]
+        "html": root.html.render(),  # type: ignore[attr-defined]
+        "script": root.script.render(),  # type: ignore[attr-defined]
+    }

@@ -1,0 +1,133 @@
+"""Planners' pages: coverage map and gaps by kind, threshold and mode; what-if; suggestions."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, render_template, request
+from flask.typing import ResponseReturnValue
+
+from ..coverage import (
+    CoverageResult,
+    Facility,
+    check_threshold,
+    facilities_of,
+    village_candidates,
+    what_if,
+)
+from ..errors import OutreachError
+from ..lookup import resolve_place
+from ..maps import coverage_map, render_fragments
+from ..siting import SiteChoice, maximal_covering
+from .auth import role_required
+from .resources import resources
+
+__all__ = ["bp"]
+
+bp = Blueprint("plan", __name__, url_prefix="/plan")
+
+
+@dataclass(frozen=True)
+class Query:
+    kind: str
+    threshold: float
+    mode: str
+    add: tuple[str, ...]
+    remove: tuple[str, ...]
+    sites: int
+    real_only: bool
+
+
+def _query() -> Query:
+    args = request.args
+    try:
+        threshold = float(args.get("threshold", "15"))
+        sites = int(args.get("sites", "0") or 0)
+    except ValueError:
+        msg = "threshold and sites must be numbers"
+        raise OutreachError(msg) from None
+    mode = args.get("mode", "drive")
+    if mode not in ("drive", "walk"):
+        msg = f"mode '{mode}': expected drive or walk"
+        raise OutreachError(msg)
+    if not 0 <= sites <= 20:
+        msg = f"sites {sites}: expected 0 to 20"
+        raise OutreachError(msg)
+    add = tuple(a.strip() for a in args.getlist("add") if a.strip())[:10]
+    return Query(
+        args.get("kind", "library"), check_threshold(threshold), mode, add, tuple(args.getlist("remove")),
+        sites, args.get("real_only") == "1",
+    )  # fmt: skip
+
+
+def _compute(
+    q: Query,
+) -> tuple[CoverageResult, list[Facility], list[Facility], list[Facility], SiteChoice | None, list[Facility]]:
+    res = resources()
+    data = res.data
+    facilities = facilities_of(data.directory, q.kind, include_examples=not q.real_only)
+    times = res.times(q.mode)
+    villages = [v for v in data.villages if v.in_core_area]
+    added = []
+    for text in q.add:
+        place = resolve_place(data, text)
+        added.append(
+            Facility(f"new:{place.id}", f"New site at {place.name}", place.lat, place.lon, q.kind, candidate=True)
+        )
+    scenario = what_if(villages, facilities, times, kind=q.kind, threshold=q.threshold, add=added, remove=q.remove)
+    result = scenario.after
+    choice = None
+    pool: list[Facility] = []
+    if q.sites:
+        pool = village_candidates(data.villages, kind=q.kind)
+        matrix = times.matrix(villages, pool, limit_minutes=q.threshold).minutes
+        choice = maximal_covering(
+            matrix,
+            [v.population for v in villages],
+            sites=q.sites,
+            threshold=q.threshold,
+            already_covered=result.within(),
+        )
+    return result, facilities, added, list(scenario.removed), choice, pool
+
+
+@bp.get("/")
+@role_required("planner")
+def coverage_page() -> ResponseReturnValue:
+    data = resources().data
+    try:
+        q = _query()
+        result, facilities, added, removed, choice, pool = _compute(q)
+    except OutreachError as exc:
+        return render_template("plan.html", error=str(exc), kinds=data.directory.kind_terms(), q=None), 400
+    suggestions = []
+    if choice is not None:
+        suggestions = [(pool[j], c) for j, c in zip(choice.chosen, choice.per_site_population, strict=True)]
+    m = coverage_map(result, resources().map_settings(), suggestions=[*[(f, 0) for f in added], *suggestions],
+                     removed=removed)  # fmt: skip
+    gaps = result.gaps()
+    return render_template(
+        "plan.html", q=q, result=result, summaries=result.summaries(), gaps=gaps, facilities=facilities,
+        kinds=data.directory.kind_terms(), map=render_fragments(m), suggestions=suggestions, choice=choice,
+        error=None, query_string=request.query_string.decode(),
+    )  # fmt: skip
+
+
+@bp.get("/coverage.csv")
+@role_required("planner")
+def coverage_csv() -> ResponseReturnValue:
+    try:
+        result = _compute(_query())[0]
+    except OutreachError as exc:
+        return Response(f"error: {exc}\n", status=400, mimetype="text/plain")
+    rows = result.rows()
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["village_id"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    name = f"coverage-{result.kind}-{result.threshold:g}min-{result.mode}.csv"
+    return Response(
+        buffer.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={name}"}
+    )

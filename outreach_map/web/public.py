@@ -1,0 +1,114 @@
+"""Public pages: search by village, postcode or location; village and service pages.
+
+No cookies for anonymous visitors, a quick exit on every page, and the search
+works without JavaScript. Confidential locations never appear.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+from flask import Blueprint, abort, render_template, request
+from flask.typing import ResponseReturnValue
+
+from ..errors import InvalidPostcodeError, OutreachError, UnknownPostcodeError, UnknownVillageError
+from ..lookup import Place, resolve_place
+from ..maps import render_fragments, search_map
+from ..published import next_visits
+from ..search import nearby_services
+from ..traveltime import PointOutsideNetworkError
+from .resources import resources
+
+__all__ = ["bp"]
+
+bp = Blueprint("public", __name__)
+MAX_QUERY = 100
+NEAR_STOP_KM = 1.0
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    data = resources().data
+    names = sorted({v.name for v in data.villages if v.in_core_area})
+    return render_template("home.html", village_names=names)
+
+
+@bp.get("/about")
+def about() -> ResponseReturnValue:
+    from ..dataset import SOURCES
+
+    return render_template("about.html", sources=SOURCES, network=resources().network)
+
+
+def _search_page(place: Place, q: str) -> ResponseReturnValue:
+    res = resources()
+    result = nearby_services(res.data, res.times("drive"), place)
+    fragments = render_fragments(search_map(result, res.map_settings()))
+    return render_template("search.html", q=q, result=result, map=fragments)
+
+
+@bp.get("/search")
+def search() -> ResponseReturnValue:
+    q = (request.args.get("q") or "").strip()[:MAX_QUERY]
+    if not q:
+        return render_template(
+            "home.html", village_names=[], message="Type a village, a postcode or latitude, longitude."
+        )
+    data = resources().data
+    try:
+        place = resolve_place(data, q)
+    except UnknownVillageError as exc:
+        return render_template("not_found.html", q=q, suggestions=exc.suggestions, problem="village"), 404
+    except (InvalidPostcodeError, UnknownPostcodeError) as exc:
+        return render_template("not_found.html", q=q, suggestions=[], problem=str(exc)), 404
+    except OutreachError as exc:
+        return render_template("not_found.html", q=q, suggestions=[], problem=str(exc)), 400
+    if place.kind == "village":
+        return village(place.id)
+    try:
+        return _search_page(place, q)
+    except PointOutsideNetworkError:
+        problem = "That place is outside the area this directory covers (rural West Northamptonshire and around)."
+        return render_template("not_found.html", q=q, suggestions=[], problem=problem), 404
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+@bp.get("/village/<village_id>")
+def village(village_id: str) -> ResponseReturnValue:
+    res = resources()
+    found = res.data.villages.get(village_id)
+    if found is None:
+        suggestions = res.data.villages.suggest(village_id.replace("-", " "))
+        return render_template("not_found.html", q=village_id, suggestions=suggestions, problem="village"), 404
+    place = Place(found.id, found.name, found.lat, found.lon, "village")
+    result = nearby_services(res.data, res.times("drive"), place)
+    plans = res.plans()
+    stop_ids = {
+        stop_id for plan in plans for stop_id, stop in plan.stops.items()
+        if stop_id == found.id or _km(found.lat, found.lon, stop["lat"], stop["lon"]) <= NEAR_STOP_KM
+    }  # fmt: skip
+    visits = next_visits(plans, stop_ids, today=date.today(), count=4) if stop_ids else []
+    fragments = render_fragments(search_map(result, res.map_settings()))
+    return render_template("village.html", village=found, result=result, visits=visits, map=fragments)
+
+
+@bp.get("/service/<service_id>")
+def service(service_id: str) -> ResponseReturnValue:
+    directory = resources().data.directory
+    found = directory.services.get(service_id)
+    if found is None:
+        abort(404)
+    points = [p for p in directory.points if p.service.id == service_id]
+    public_points = [p for p in points if not p.confidential]
+    contact = directory.services.get(found.public_contact_service_id or "")
+    organization = directory.organizations.get(found.organization_id)
+    return render_template(
+        "service.html", service=found, points=public_points, withheld=len(points) - len(public_points),
+        contact=contact, organization=organization,
+    )  # fmt: skip
