@@ -265,6 +265,18 @@ def search_map(result: SearchResult, settings: MapSettings) -> folium.Map:
             bounds.append([p.lat, p.lon])
     if len(bounds) > 1:
         m.fit_bounds(bounds, padding=(20, 20))
+    rows = "".join(
+        f'<div><span style="display:inline-block;width:12px;height:12px;border-radius:6px;margin-right:6px;'
+        f'border:1px solid #222;background:{KIND_COLOURS.get(kind, "#555555")}"></span>{html.escape(kind)}</div>'
+        for kind in result.by_kind
+    )
+    legend = (
+        '<div id="map-legend" style="position:absolute;z-index:1000;top:10px;right:10px;background:white;'
+        'padding:6px 8px;border:1px solid #555;font:13px/1.4 sans-serif;color:#111">'
+        f'<div><span style="display:inline-block;width:12px;height:12px;border-radius:6px;margin-right:6px;'
+        f'border:3px solid #000;background:#fff"></span>{html.escape(place.name)}</div>{rows}</div>'
+    )
+    m.get_root().html.add_child(folium.Element(legend))  # type: ignore[attr-defined]
     return m
 
 

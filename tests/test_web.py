@@ -73,6 +73,7 @@ def test_search_by_village_lists_services_with_road_times(client: FlaskClient) -
     assert "<h1>Badby</h1>" in page
     assert re.search(r"Daventry Library</a>\s*<span class=\"meta\">\d+ min by road, [\d.]+ km</span>", page)
     assert "Travel times are approximate" in page
+    assert "L.map(" in page and 'class="folium-map"' in page and 'id="map-legend"' in page
     assert "Mondays and Tuesdays" in page  # opening hours from the schedule
     assert "Old Towcester Library" not in page  # closed services are not offered
     assert "Helpline" in page and "0808 2000 247" in page
