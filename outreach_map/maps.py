@@ -124,7 +124,7 @@ def _legend(title: str, approximate: bool, extra: Sequence[tuple[str, str]] = ()
         else ""
     )
     return (
-        '<div id="map-legend" style="position:absolute;z-index:1000;bottom:24px;left:10px;max-width:260px;'
+        '<div id="map-legend" style="position:absolute;z-index:1000;bottom:56px;left:10px;max-width:260px;'
         'background:white;padding:8px;border:1px solid #555;font:13px/1.4 sans-serif;color:#111">'
         f"<strong>{html.escape(title)}</strong>{rows}{warning}</div>"
     )
