@@ -51,8 +51,15 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     from outreach_map.web import create_app
 
-    from ..conftest import FIVE_VILLAGES, POSTCODE_HEADER, THREE_POSTCODES, VILLAGE_HEADER, tiny_directory
-    from ..conftest import write_csv, write_directory
+    from ..conftest import (
+        FIVE_VILLAGES,
+        POSTCODE_HEADER,
+        THREE_POSTCODES,
+        VILLAGE_HEADER,
+        tiny_directory,
+        write_csv,
+        write_directory,
+    )
 
     root = tmp_path_factory.mktemp("e2e")
     data = root / "data"
