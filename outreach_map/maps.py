@@ -289,3 +289,37 @@ def render_fragments(m: folium.Map) -> dict[str, str]:
         "html": root.html.render(),  # type: ignore[attr-defined]
         "script": root.script.render(),  # type: ignore[attr-defined]
     }
+
+
+def add_remote_geojson(m: folium.Map, url: str, *, name: str) -> None:
+    """A layer fetched by the browser from ``url`` (same origin) as GeoJSON, not inlined in the page.
+
+    For large layers such as service areas; bands are drawn lightest for the longest time.
+    """
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    class RemoteGeoJson(MacroElement):  # type: ignore[misc]
+        _template = Template(
+            """{% macro script(this, kwargs) %}
+            fetch({{ this.url|tojson }}, {credentials: "same-origin"})
+              .then(function (r) { return r.ok ? r.json() : {type: "FeatureCollection", features: []}; })
+              .then(function (data) {
+                L.geoJSON(data, {
+                  interactive: false,
+                  style: function (f) {
+                    var m = f.properties.minutes;
+                    return {color: "#08519c", weight: 1, fillColor: "#6baed6",
+                            fillOpacity: m <= 15 ? 0.25 : m <= 30 ? 0.15 : 0.07};
+                  }
+                }).addTo({{ this._parent.get_name() }}).bringToBack();
+              });
+            {% endmacro %}"""
+        )
+
+        def __init__(self, url: str) -> None:
+            super().__init__()
+            self._name = name
+            self.url = url
+
+    m.add_child(RemoteGeoJson(url))

@@ -194,3 +194,14 @@ def test_users_add_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert short.exit_code == 2 and "too short" in short.output
     bad_role = runner.invoke(main, ["users", "add", "alex", "--role", "boss", "--password-stdin"], input="x" * 12)
     assert bad_role.exit_code == 2
+
+
+def test_service_areas_layer_is_fetched_not_inlined(client: FlaskClient) -> None:
+    login(client, "pat", "planner-password")
+    page = client.get("/plan/?kind=library&threshold=15").get_data(as_text=True)
+    assert 'fetch("/plan/layers/service-areas.geojson?kind=library' in page
+    layer = client.get("/plan/layers/service-areas.geojson?kind=library&mode=drive").get_json()
+    assert [f["properties"]["minutes"] for f in layer["features"]] == [60, 45, 30, 15]
+    assert client.get("/plan/layers/service-areas.geojson?kind=pub").status_code == 400
+    areas = client.get("/plan/layers/service-areas.geojson?kind=domestic-abuse-support").get_json()
+    assert areas["features"] == []  # the only point is the confidential refuge

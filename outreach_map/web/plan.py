@@ -6,7 +6,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from ..coverage import (
@@ -19,7 +19,7 @@ from ..coverage import (
 )
 from ..errors import OutreachError
 from ..lookup import resolve_place
-from ..maps import coverage_map, render_fragments
+from ..maps import add_remote_geojson, coverage_map, render_fragments
 from ..siting import SiteChoice, maximal_covering
 from .auth import role_required
 from .resources import resources
@@ -107,6 +107,8 @@ def coverage_page() -> ResponseReturnValue:
         suggestions = [(pool[j], c) for j, c in zip(choice.chosen, choice.per_site_population, strict=True)]
     m = coverage_map(result, resources().map_settings(), suggestions=[*[(f, 0) for f in added], *suggestions],
                      removed=removed)  # fmt: skip
+    layer = url_for("plan.service_areas_layer", kind=q.kind, mode=q.mode, real_only="1" if q.real_only else "0")
+    add_remote_geojson(m, layer, name="service areas")
     gaps = result.gaps()
     return render_template(
         "plan.html", q=q, result=result, summaries=result.summaries(), gaps=gaps, facilities=facilities,
@@ -131,3 +133,19 @@ def coverage_csv() -> ResponseReturnValue:
     return Response(
         buffer.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={name}"}
     )
+
+
+@bp.get("/layers/service-areas.geojson")
+@role_required("planner")
+def service_areas_layer() -> ResponseReturnValue:
+    """Simplified 15/30/45/60-minute service areas of the open, public points of a kind (fetched by the map)."""
+    res = resources()
+    kind = request.args.get("kind", "library")
+    mode = request.args.get("mode", "drive")
+    if mode not in ("drive", "walk"):
+        return jsonify({"error": f"mode '{mode}': expected drive or walk", "parameter": "mode"}), 400
+    try:
+        facilities = facilities_of(res.data.directory, kind, include_examples=request.args.get("real_only") != "1")
+    except OutreachError as exc:
+        return jsonify({"error": str(exc), "parameter": "kind"}), 400
+    return jsonify(res.times(mode).service_areas(facilities))
