@@ -299,7 +299,7 @@ def add_remote_geojson(m: folium.Map, url: str, *, name: str) -> None:
     from branca.element import MacroElement
     from jinja2 import Template
 
-    class RemoteGeoJson(MacroElement):  # type: ignore[misc]
+    class RemoteGeoJson(MacroElement):
         _template = Template(
             """{% macro script(this, kwargs) %}
             fetch({{ this.url|tojson }}, {credentials: "same-origin"})
@@ -318,7 +318,7 @@ def add_remote_geojson(m: folium.Map, url: str, *, name: str) -> None:
         )
 
         def __init__(self, url: str) -> None:
-            super().__init__()
+            super().__init__()  # type: ignore[no-untyped-call]
             self._name = name
             self.url = url
 
