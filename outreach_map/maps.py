@@ -52,6 +52,9 @@ BAND_COLOURS: tuple[tuple[float, str, str], ...] = (
     (math.inf, "#b2182b", "over 60 min or none"),
 )
 
+#: Service points are clustered on web maps from this many points.
+CLUSTER_FROM = 100
+
 _LEAFLET_JS_MARK = "outreach-map-local:leaflet.js"
 _LEAFLET_CSS_MARK = "outreach-map-local:leaflet.css"
 
@@ -68,11 +71,16 @@ class MapSettings:
     leaflet_js, leaflet_css
         URLs of Leaflet when served by the web site; ``None`` to inline the
         files (standalone HTML).
+    markercluster_js, markercluster_css
+        URLs of Leaflet.markercluster (served by the web site); without them
+        many points are drawn unclustered.
     """
 
     tiles: str = "osm"
     leaflet_js: str | None = None
     leaflet_css: str | None = None
+    markercluster_js: str | None = None
+    markercluster_css: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.tiles not in ("osm", "none") and not (
@@ -167,7 +175,14 @@ def coverage_map(
             fill=True, fill_color=_band_colour(minutes), fill_opacity=0.85, tooltip=html.escape(text),
             class_name="village gap" if gap else "village",
         ).add_to(villages)  # fmt: skip
-    services = folium.FeatureGroup(name="service points").add_to(m)
+    services: folium.FeatureGroup = folium.FeatureGroup(name="service points").add_to(m)
+    if settings.markercluster_js and len(result.facilities) > CLUSTER_FROM:
+        from folium.plugins import MarkerCluster
+
+        cluster = MarkerCluster(name="service points", options={"disableClusteringAtZoom": 13})
+        cluster.default_js = [("markercluster", settings.markercluster_js)]
+        cluster.default_css = [(f"markercluster_{i}", url) for i, url in enumerate(settings.markercluster_css)]
+        services = cluster.add_to(m)
     for f in result.facilities:
         label = f"{f.name}" + (" (EXAMPLE, not a real location)" if f.example else "")
         folium.CircleMarker(

@@ -66,3 +66,34 @@ def test_save_map_writes_atomically(tmp_path: Path, tiny_data: Path) -> None:
     save_map(coverage_map(result, MapSettings(tiles="none")), path)
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert [p.name for p in path.parent.iterdir()] == ["gaps.html"]
+
+
+def test_many_service_points_are_clustered_with_local_assets(tiny_data: Path) -> None:
+    import numpy as np
+
+    from outreach_map.coverage import CoverageResult, Facility
+
+    data = load_dataset(tiny_data)
+    villages = tuple(data.villages)
+    facilities = tuple(Facility(f"s{i}", f"School {i}", 52.0 + i / 1000, -1.1, "school") for i in range(120))
+    result = CoverageResult(
+        kind="school", mode="drive", threshold=15, villages=villages, facilities=facilities,
+        minutes=np.zeros(len(villages)), nearest=np.zeros(len(villages), dtype=np.int64), approximate=True,
+        network="test",
+    )  # fmt: skip
+    web = MapSettings(
+        tiles="none", leaflet_js="/assets/leaflet/leaflet.js", leaflet_css="/assets/leaflet/leaflet.css",
+        markercluster_js="/static/vendor/mc.js", markercluster_css=("/static/vendor/mc.css",),
+    )  # fmt: skip
+    page = coverage_map(result, web).get_root().render()
+    assert "L.markerClusterGroup(" in page
+    assert '<script src="/static/vendor/mc.js"></script>' in page
+    assert not EXTERNAL.search(page)
+    few = (
+        coverage_map(
+            CoverageResult(**{**result.__dict__, "facilities": facilities[:5], "nearest": result.nearest}), web
+        )
+        .get_root()
+        .render()
+    )
+    assert "L.markerClusterGroup(" not in few
