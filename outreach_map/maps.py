@@ -175,11 +175,11 @@ def coverage_map(
             fill=True, fill_color=_band_colour(minutes), fill_opacity=0.85, tooltip=html.escape(text),
             class_name="village gap" if gap else "village",
         ).add_to(villages)  # fmt: skip
-    services: folium.FeatureGroup = folium.FeatureGroup(name="service points").add_to(m)
+    services: Any = folium.FeatureGroup(name="service points").add_to(m)
     if settings.markercluster_js and len(result.facilities) > CLUSTER_FROM:
         from folium.plugins import MarkerCluster
 
-        cluster = MarkerCluster(name="service points", options={"disableClusteringAtZoom": 13})
+        cluster = MarkerCluster(name="service points", options={"disableClusteringAtZoom": 13})  # type: ignore[no-untyped-call]
         cluster.default_js = [("markercluster", settings.markercluster_js)]
         cluster.default_css = [(f"markercluster_{i}", url) for i, url in enumerate(settings.markercluster_css)]
         services = cluster.add_to(m)
