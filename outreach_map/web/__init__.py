@@ -73,7 +73,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
     app.extensions["outreach"] = Resources.from_config(app.config, Path(app.instance_path))
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
 
     from . import api, assets, auth, plan, public, schedule
 
@@ -83,6 +83,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(plan.bp)
     app.register_blueprint(schedule.bp)
     app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # read-only JSON API: no forms, no cookies; other methods get 405
     auth.init_login(app)
 
     @app.context_processor
