@@ -40,7 +40,6 @@ from .errors import InvalidPostcodeError, OutreachError, UnknownPostcodeError
 from .lookup import Place
 from .places import Village
 from .postcodes import Postcodes
-from .published import PublishedPlan
 from .roads import MODES
 from .traveltime import PointOutsideNetworkError, TravelTimes
 
@@ -66,7 +65,6 @@ __all__ = [
     "parse_service_at_location_query",
     "parse_service_filter",
     "parse_taxonomy_term_query",
-    "public_plan",
     "service_at_location_full",
     "service_full",
     "taxonomy_full",
@@ -83,7 +81,6 @@ MAX_PER_PAGE: Final = 100
 MAX_SEARCH_CHARS: Final = 200
 MAX_PROXIMITY_M: Final = 200_000.0
 #: A published plan with a stop this close to a confidential location is withheld.
-CONFIDENTIAL_RADIUS_M: Final = 100.0
 PROFILE_URL: Final = "https://openreferraluk.org"
 OPENAPI_URL: Final = "https://raw.githubusercontent.com/openreferral/uk-profile/main/schema/openapi.json"
 REDACTED_NOTE: Final = (
@@ -726,30 +723,3 @@ def coverage_json(result: CoverageResult) -> Json:
         "summaries": [{k: _finite(v) for k, v in s.as_row().items()} for s in result.summaries()],
         "villages": [{k: _finite(v) for k, v in row.items()} for row in result.rows()],
     }  # fmt: skip
-
-
-def public_plan(plan: PublishedPlan, directory: Directory) -> Mapping[str, Any] | None:
-    """A published plan as stored, or ``None`` if any stop or depot would reveal a confidential location.
-
-    A stop whose id is a confidential location's (or its service_at_location's),
-    or that lies within :data:`CONFIDENTIAL_RADIUS_M` of one, withholds the
-    whole plan; the caller answers as for an unknown plan so the refusal
-    itself reveals nothing.
-    """
-    secret = [p for p in directory.points if p.confidential]
-    ids = {p.id for p in secret} | {p.location.id for p in secret}
-    places = [s for s in plan.raw.get("stops", ()) if isinstance(s, Mapping)]
-    places += [
-        v["depot"] for v in plan.raw.get("vans", ()) if isinstance(v, Mapping) and isinstance(v.get("depot"), Mapping)
-    ]
-    for place in places:
-        if place.get("id") in ids:
-            return None
-        lat, lon = place.get("lat"), place.get("lon")
-        if (
-            isinstance(lat, int | float)
-            and isinstance(lon, int | float)
-            and any(_straight_line_m(lat, lon, p.lat, p.lon) <= CONFIDENTIAL_RADIUS_M for p in secret)
-        ):
-            return None
-    return plan.raw

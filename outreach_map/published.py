@@ -8,17 +8,30 @@ outreach worker next come to a village?). Writing plans is the planner's job.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from .directory import Directory
 from .errors import DataFileError
 
-__all__ = ["WEEKDAYS", "PublishedPlan", "Visit", "list_plans", "load_plan", "next_visits"]
+__all__ = [
+    "CONFIDENTIAL_RADIUS_M",
+    "WEEKDAYS",
+    "PublishedPlan",
+    "Visit",
+    "list_plans",
+    "load_plan",
+    "next_visits",
+    "public_plan",
+]
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+#: A plan with a stop or depot this close to a confidential location is never shown to the public.
+CONFIDENTIAL_RADIUS_M = 100.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,3 +161,36 @@ def next_visits(plans: Iterable[PublishedPlan], stop_ids: Iterable[str], *, toda
                         )
                     )  # fmt: skip
     return sorted(found, key=lambda v: (v.date, v.arrive))[:count]
+
+
+def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
+
+
+def public_plan(plan: PublishedPlan, directory: Directory) -> Mapping[str, Any] | None:
+    """A published plan as stored, or ``None`` if any stop or depot would reveal a confidential location.
+
+    A stop whose id is a confidential location's (or its service_at_location's),
+    or that lies within :data:`CONFIDENTIAL_RADIUS_M` of one, withholds the
+    whole plan; the caller answers as for an unknown plan so the refusal
+    itself reveals nothing.
+    """
+    secret = [p for p in directory.points if p.confidential]
+    ids = {p.id for p in secret} | {p.location.id for p in secret}
+    places = [s for s in plan.raw.get("stops", ()) if isinstance(s, Mapping)]
+    places += [
+        v["depot"] for v in plan.raw.get("vans", ()) if isinstance(v, Mapping) and isinstance(v.get("depot"), Mapping)
+    ]
+    for place in places:
+        if place.get("id") in ids:
+            return None
+        lat, lon = place.get("lat"), place.get("lon")
+        if (
+            isinstance(lat, int | float)
+            and isinstance(lon, int | float)
+            and any(_metres(lat, lon, p.lat, p.lon) <= CONFIDENTIAL_RADIUS_M for p in secret)
+        ):
+            return None
+    return plan.raw

@@ -17,7 +17,7 @@ from outreach_map.coverage import CoverageResult, Facility
 from outreach_map.dataset import Dataset, load_dataset
 from outreach_map.directory import load_directory
 from outreach_map.lookup import Place
-from outreach_map.published import PublishedPlan
+from outreach_map.published import PublishedPlan, public_plan
 from outreach_map.roads import load_roads
 from outreach_map.traveltime import TravelTimes
 
@@ -458,9 +458,9 @@ def _plan(change: Callable[[dict[str, Any]], None] | None = None) -> PublishedPl
 def test_plan_touching_a_confidential_location_is_withheld(
     data: Dataset, change: Callable[[dict[str, Any]], None]
 ) -> None:
-    assert oruk.public_plan(_plan(change), data.directory) is None
+    assert public_plan(_plan(change), data.directory) is None
 
 
 def test_ordinary_plan_is_served_as_stored(data: Dataset) -> None:
     plan = _plan()
-    assert oruk.public_plan(plan, data.directory) == tiny_plan()
+    assert public_plan(plan, data.directory) == tiny_plan()

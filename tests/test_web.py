@@ -205,3 +205,12 @@ def test_service_areas_layer_is_fetched_not_inlined(client: FlaskClient) -> None
     assert client.get("/plan/layers/service-areas.geojson?kind=pub").status_code == 400
     areas = client.get("/plan/layers/service-areas.geojson?kind=domestic-abuse-support").get_json()
     assert areas["features"] == []  # the only point is the confidential refuge
+
+
+def test_public_pages_never_use_a_plan_that_would_reveal_a_confidential_location(app: Flask, tmp_path: Path) -> None:
+    plan = tiny_plan()
+    plan["stops"][0].update(lat=52.1902, lon=-1.0701)  # within 100 m of the refuge
+    routes = Path(app.config["ROUTES_DIR"])
+    (routes / "tiny" / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    page = app.test_client().get("/village/badby").get_data(as_text=True)
+    assert "No mobile library or outreach visit to Badby" in page

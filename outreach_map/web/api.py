@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from .. import openreferral as oruk
 from ..coverage import compute_coverage, facilities_of
+from ..published import public_plan
 from .resources import resources
 
 __all__ = ["bp"]
@@ -143,7 +144,7 @@ def coverage() -> ResponseReturnValue:
 def plan(plan_id: str) -> ResponseReturnValue:
     res = resources()
     found = next((p for p in res.plans() if p.plan_id == plan_id), None)
-    body = None if found is None else oruk.public_plan(found, res.data.directory)
+    body = None if found is None else public_plan(found, res.data.directory)
     if found is not None and body is None:
         current_app.logger.warning("plan %s withheld: a stop is at or near a confidential location", plan_id)
     return _found(body, "published plan")

@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 from ..errors import InvalidPostcodeError, OutreachError, UnknownPostcodeError, UnknownVillageError
 from ..lookup import Place, resolve_place
 from ..maps import render_fragments, search_map
-from ..published import next_visits
+from ..published import next_visits, public_plan
 from ..search import nearby_services
 from ..traveltime import PointOutsideNetworkError
 from .resources import resources
@@ -88,7 +88,7 @@ def village(village_id: str) -> ResponseReturnValue:
         return render_template("not_found.html", q=village_id, suggestions=suggestions, problem="village"), 404
     place = Place(found.id, found.name, found.lat, found.lon, "village")
     result = nearby_services(res.data, res.times("drive"), place)
-    plans = res.plans()
+    plans = [p for p in res.plans() if public_plan(p, res.data.directory) is not None]
     stop_ids = {
         stop_id for plan in plans for stop_id, stop in plan.stops.items()
         if stop_id == found.id or _km(found.lat, found.lon, stop["lat"], stop["lon"]) <= NEAR_STOP_KM
