@@ -54,6 +54,8 @@ OS_KIND = {"Town": "town", "City": "town", "Village": "village", "Hamlet": "haml
 GAP_TILES = ((440_000, 460_000, 260_000, 300_000),)
 
 TOWN_POPULATION = 5_000
+#: Outside the two core districts, postcodes farther than this from every settlement are not counted.
+OUTSIDE_RADIUS_M = 1_500
 
 VILLAGE_COLUMNS = [
     "id", "name", "kind", "lat", "lon", "easting", "northing", "district", "district_code",
@@ -194,7 +196,7 @@ def estimate_populations(
     (LSOA) total leaves after the GeoNames figures is shared among the other
     settlements in proportion to their postcodes (at least one each). Elsewhere
     there is no total in the raw data: the core districts' people-per-postcode
-    rate is used.
+    rate is used, counting only postcodes within ``OUTSIDE_RADIUS_M`` of the settlement.
     """
     p_xy = np.array([[p.easting, p.northing] for p in places])
     counts = np.zeros(len(places), dtype=int)
@@ -206,6 +208,11 @@ def estimate_populations(
         pts = cp_xy[cp_district == code]
         d2 = ((pts[:, None, :] - p_xy[None, members, :]) ** 2).sum(axis=2)
         nearest = members[np.argmin(d2, axis=1)]
+        if code not in CORE_DISTRICTS:
+            # Outside the core there is no total to share, and the towns' own districts
+            # (Milton Keynes, Northampton...) have suburbs we do not list: only postcodes
+            # near a settlement count for it, so a village beside a town is not given the town.
+            nearest = nearest[np.min(d2, axis=1) <= OUTSIDE_RADIUS_M**2]
         counts += np.bincount(nearest, minlength=len(places))
     report: dict[str, tuple[int, int, int, float]] = {}
     rates = []
