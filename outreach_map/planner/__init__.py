@@ -1,0 +1,81 @@
+"""Route planner: cyclic mobile-library timetables and the periodic VRP, on PyVRP.
+
+Build a request, freeze it, solve it, check it::
+
+    from outreach_map.planner import ProblemBuilder, solve, check_plan
+
+    builder = ProblemBuilder(cycle_weeks=4, start_date=date(2025, 1, 6))
+    builder.add_van("van-1", depot="daventry")
+    builder.add_stop("badby", name="Badby", lat=52.2245, lon=-1.1780, population=640)
+    plan = solve(builder.build(), time_limit=30)
+    assert not check_plan(plan)
+
+Modules: :mod:`.problem` (stops, vans, builder), :mod:`.instances` (benchmark
+readers), :mod:`.search` (the periodic search on PyVRP), :mod:`.timetable`
+(clock times, breaks, same time every visit), :mod:`.engine` (``solve``),
+:mod:`.solution` (the plan), :mod:`.check` (an independent checker).
+"""
+
+from __future__ import annotations
+
+from . import check as check
+from . import engine as engine
+from . import instances as instances
+from . import problem as problem
+from . import search as search
+from . import solution as solution
+from . import timetable as timetable
+from .check import check_plan as check_plan
+from .engine import solve as solve
+from .engine import solve_baseline as solve_baseline
+from .instances import read_cordeau as read_cordeau
+from .instances import read_solomon as read_solomon
+from .problem import Day as Day
+from .problem import Location as Location
+from .problem import Pattern as Pattern
+from .problem import PlanProblem as PlanProblem
+from .problem import ProblemBuilder as ProblemBuilder
+from .problem import ProblemError as ProblemError
+from .problem import Stop as Stop
+from .problem import TimeWindow as TimeWindow
+from .problem import Van as Van
+from .search import Progress as Progress
+from .search import SearchParams as SearchParams
+from .solution import Assignment as Assignment
+from .solution import Lunch as Lunch
+from .solution import Plan as Plan
+from .solution import Run as Run
+from .solution import Unserved as Unserved
+from .solution import Visit as Visit
+
+__all__ = [
+    "Assignment",
+    "Day",
+    "Location",
+    "Lunch",
+    "Pattern",
+    "Plan",
+    "PlanProblem",
+    "ProblemBuilder",
+    "ProblemError",
+    "Progress",
+    "Run",
+    "SearchParams",
+    "Stop",
+    "TimeWindow",
+    "Unserved",
+    "Van",
+    "Visit",
+    "check",
+    "check_plan",
+    "engine",
+    "instances",
+    "problem",
+    "read_cordeau",
+    "read_solomon",
+    "search",
+    "solution",
+    "solve",
+    "solve_baseline",
+    "timetable",
+]

@@ -1,0 +1,203 @@
+"""Solve a plan request: periodic search, then clock times, then the :class:`Plan`.
+
+:func:`solve` is the planner; :func:`solve_baseline` is the naive method
+(balance the visits over the days, then route each day with PyVRP) kept for
+comparison in the benchmarks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from ._compiled import Compiled
+from .problem import PlanProblem, ProblemError
+from .search import Progress, SearchParams, SearchState, baseline, search
+from .solution import Assignment, Lunch, Plan, Run, SolveStats, Unserved, Visit
+from .timetable import RunSpec, RunTimes, align
+
+__all__ = ["solve", "solve_baseline"]
+
+
+def _check_args(time_limit: float, time_step: float | None) -> None:
+    if not time_limit > 0:
+        msg = f"time limit {time_limit}; expected seconds > 0"
+        raise ProblemError(msg)
+    if time_step is not None and not 0 <= time_step <= 60:
+        msg = f"time step {time_step}; expected 0 to 60 minutes"
+        raise ProblemError(msg)
+
+
+def solve(
+    problem: PlanProblem,
+    *,
+    time_limit: float = 60.0,
+    seed: int = 0,
+    time_step: float | None = None,
+    params: SearchParams | None = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> Plan:
+    """Plan the runs: patterns, order, times; every stop served or given a reason.
+
+    Parameters
+    ----------
+    problem
+        The plan request.
+    time_limit
+        Seconds for the search (the clock-time step adds a little).
+    seed
+        Random seed; the same seed and limit give the same plan on one machine
+        only up to timing.
+    time_step
+        Grid for visit times in minutes (default 5 in a timetable, 0 = exact
+        otherwise); it falls back to 1 minute, then exact, where the grid does
+        not fit.
+    params
+        Search tuning.
+    progress
+        Called with a :class:`~outreach_map.planner.search.Progress` now and then.
+
+    Examples
+    --------
+    >>> from outreach_map.planner import ProblemBuilder
+    >>> b = ProblemBuilder(cycle_weeks=2)
+    >>> _ = b.add_van("van", depot="daventry", weekdays=["Tue"])
+    >>> _ = b.add_stop("badby", lat=52.2245, lon=-1.1780, population=640, frequency_weeks=1)
+    >>> plan = solve(b.build(), time_limit=0.5)
+    >>> a = plan.assignments["badby"]
+    >>> a.weekday_name, a.weeks, len({t for t in a.times})
+    ('Tue', (1, 2), 1)
+    """
+    _check_args(time_limit, time_step)
+    started = time.perf_counter()
+    active = [i for i, s in enumerate(problem.stops) if s.id not in problem.unservable]
+    cp = Compiled(problem, active)
+    state = search(cp, time_limit=time_limit, seed=seed, params=params, progress=progress)
+    step = (5.0 if problem.timetable else 0.0) if time_step is None else time_step
+    return _plan(problem, cp, state, "periodic", started, seed, time_limit, step)
+
+
+def solve_baseline(problem: PlanProblem, *, time_limit: float = 60.0, seed: int = 0) -> Plan:
+    """The naive method: balance visits over the days, then route each day with PyVRP (for comparison)."""
+    _check_args(time_limit, None)
+    started = time.perf_counter()
+    active = [i for i, s in enumerate(problem.stops) if s.id not in problem.unservable]
+    cp = Compiled(problem, active)
+    state = baseline(cp, time_limit=time_limit, seed=seed)
+    return _plan(problem, cp, state, "baseline", started, seed, time_limit, 5.0 if problem.timetable else 0.0)
+
+
+def _plan(
+    problem: PlanProblem, cp: Compiled, state: SearchState, method: str, started: float, seed: int,
+    time_limit: float, step: float,
+) -> Plan:  # fmt: skip
+    specs: list[RunSpec] = []
+    used: dict[int, int] = {}
+    for vc, stops in state.routes:
+        if not stops:
+            continue
+        cls = cp.classes[vc]
+        k = used.get(vc, 0)
+        used[vc] = k + 1
+        windows = []
+        for s in stops:
+            o = state.option[s]
+            w = None if o is None else cp.options[s][o].window
+            windows.append(None if w is None else problem.stops[s].time_windows[w])
+        specs.append(RunSpec(cls.vans[k], cls.day, tuple(stops), tuple(windows)))
+    specs.sort(key=lambda r: (r.day, r.van))
+    result = align(problem, specs, step=step)
+    dropped = dict(result.dropped)
+    runs: list[Run] = []
+    visits_of: dict[int, list[tuple[int, float, float, str]]] = {}
+    for spec, times in zip(specs, result.times, strict=True):
+        kept = RunSpec(
+            spec.van, spec.day, tuple(s for s in spec.stops if s not in dropped),
+            tuple(w for s, w in zip(spec.stops, spec.windows, strict=True) if s not in dropped),
+        )  # fmt: skip
+        if times is None or not kept.stops:
+            continue
+        run = _run(problem, kept, times)
+        runs.append(run)
+        for v in run.visits:
+            visits_of.setdefault(v.stop_index, []).append((spec.day, v.arrive, v.depart, run.van))
+    assignments: dict[str, Assignment] = {}
+    for i, visits in visits_of.items():
+        stop = problem.stops[i]
+        o = state.option[i]
+        if o is None:
+            continue
+        option = cp.options[i][o]
+        pattern = stop.patterns[option.pattern]
+        visits.sort()
+        days = tuple(v[0] for v in visits)
+        weeks = tuple(w + 1 for d in days if (w := problem.days[d].week) is not None)
+        assignments[stop.id] = Assignment(
+            stop=stop.id, stop_index=i, pattern=pattern, days=days, weeks=weeks, weekday=pattern.weekday,
+            arrive=visits[0][1], depart=visits[0][2], times=tuple((v[1], v[2]) for v in visits),
+            vans=tuple(v[3] for v in visits), window=option.window,
+        )  # fmt: skip
+    unserved = []
+    for i, stop in enumerate(problem.stops):
+        if stop.id in assignments:
+            continue
+        if stop.id in problem.unservable:
+            why = problem.unservable[stop.id]
+            code = "no_van_day" if why.startswith("no van works") else "unreachable"
+        elif i in dropped:
+            why = dropped[i]
+            code = "same_time" if "same time" in why else "lunch"
+        elif stop.required:
+            why = "could not be fitted into the runs (capacity, duration or time windows)"
+            code = "van_time"
+        else:
+            why = (
+                f"not enough van time: lower priority (population {stop.population}) than the served stops"
+                if state.feasible
+                else "no feasible plan was found in the time limit"
+            )
+            code = "van_time"
+        unserved.append(Unserved(stop.id, i, code, why))
+    stats = SolveStats(
+        method=method, runtime=time.perf_counter() - started, iterations=int(state.stats.get("iterations", 0)),
+        seed=seed, time_limit=time_limit, time_step=result.step,
+    )  # fmt: skip
+    return Plan(problem, tuple(runs), assignments, tuple(unserved), stats)
+
+
+def _run(problem: PlanProblem, spec: RunSpec, times: RunTimes) -> Run:
+    van = problem.vans[spec.van]
+    visits = []
+    here = van.depot
+    clock_at = times.leave
+    drive = dist = wait = 0.0
+    for k, (s, start) in enumerate(zip(spec.stops, times.starts, strict=True)):
+        stop = problem.stops[s]
+        leg_min = float(problem.minutes[here, stop.location])
+        leg_km = float(problem.km[here, stop.location])
+        if times.break_gap == k and times.break_start is not None:
+            clock_at = max(clock_at, times.break_start + van.break_minutes)
+        arrival = clock_at + leg_min
+        w = max(0.0, start - arrival)
+        visits.append(Visit(stop.id, s, start, start + stop.duration, w, leg_min, leg_km))
+        drive += leg_min
+        dist += leg_km
+        wait += w
+        here = stop.location
+        clock_at = start + stop.duration
+    back_min = float(problem.minutes[here, van.depot])
+    back_km = float(problem.km[here, van.depot])
+    drive += back_min
+    dist += back_km
+    lunch = None
+    if times.break_start is not None and times.break_gap is not None:
+        n = len(spec.stops)
+        lunch = Lunch(
+            times.break_start, times.break_start + van.break_minutes, min(times.break_gap, n),
+            times.break_gap in (0, n + 1),
+        )  # fmt: skip
+    return Run(
+        van=van.id, van_index=spec.van, day=problem.days[spec.day], visits=tuple(visits), leave=times.leave,
+        back=times.back, lunch=lunch, drive_min=drive, distance_km=dist, wait_min=wait,
+        return_drive_min=back_min, return_km=back_km,
+    )  # fmt: skip

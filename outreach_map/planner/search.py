@@ -1,0 +1,776 @@
+"""The periodic search: which days (pattern) each stop gets, and the order of every run.
+
+Routing of the days is PyVRP's (one instance for the whole horizon, see
+:mod:`~outreach_map.planner._compiled`); the choice of patterns is ours. The
+search is a large-neighbourhood search over pattern assignments:
+
+1. **Construction**: stops in order of difficulty (most visits first) each take
+   the pattern whose days have the cheapest total insertion into the routes built
+   so far; PyVRP's iterated local search then routes the whole horizon.
+2. **Ruin and recreate**: remove 5-30 % of the stops (those near a random seed
+   stop, or at random) from every day they are on, and put them back one at a
+   time by *regret* insertion over their patterns: a stop's cost for a pattern
+   is the sum of its cheapest insertions on the pattern's days (vectorised over
+   every edge of every run of the day, with capacity, duration and time-window
+   penalties); the stop whose best pattern is most ahead of its second best
+   goes first.
+3. **Local search**: PyVRP's local search (relocate, swap, 2-opt* ... across
+   all runs of all days; stops without a fixed day change day here) alternates
+   with *pattern improvement*: each stop is taken out of all its days and put
+   back with the pattern and positions of least cost, until neither improves.
+4. **Acceptance**: record-to-record travel: a candidate replaces the current
+   assignment if it serves no less population and drives less than the best
+   plus a threshold that shrinks from 2 % to 0 over the run.
+5. **Polish**: the last part of the time goes to PyVRP's iterated local search on
+   the best assignment.
+
+When vans are short, optional stops go back only where they fit without any
+violation, highest population first, so the plan serves the most people; a
+required stop is always inserted (with a penalty) and left for PyVRP to repair.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+from pyvrp import CostEvaluator, RandomNumberGenerator, Solution
+from pyvrp import solve as pyvrp_solve
+from pyvrp.search import OPERATORS, LocalSearch, compute_neighbours
+from pyvrp.stop import MaxRuntime
+
+from ._compiled import UNBOUNDED, Compiled
+
+__all__ = ["Progress", "SearchParams", "SearchState"]
+
+IntArray = npt.NDArray[np.int64]
+_INF = float("inf")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchParams:
+    """Tuning of the periodic search (the defaults suit 20-300 stops).
+
+    Parameters
+    ----------
+    ruin_min, ruin_max
+        Bounds on the number of stops removed per iteration.
+    ruin_fraction
+        Upper share of the stops removed per iteration.
+    related_share
+        Share of iterations that remove stops near a seed stop (else at random).
+    accept_start
+        Record-to-record threshold at the start (relative to the best distance).
+    polish_share
+        Share of the time limit given to PyVRP's iterated local search at the end.
+    construction_share
+        Share of the time limit for routing the constructed assignment.
+    """
+
+    ruin_min: int = 3
+    ruin_max: int = 40
+    ruin_fraction: float = 0.25
+    related_share: float = 0.9
+    accept_start: float = 0.02
+    polish_share: float = 0.1
+    construction_share: float = 0.03
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.ruin_min <= self.ruin_max:
+            msg = "expected 1 <= ruin_min <= ruin_max"
+            raise ValueError(msg)
+        for name in ("ruin_fraction", "related_share", "accept_start", "polish_share", "construction_share"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                msg = f"expected {name} between 0 and 1"
+                raise ValueError(msg)
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A report to a progress callback: seconds elapsed, iterations, best distance (km) and population served."""
+
+    elapsed: float
+    iterations: int
+    distance: float
+    population: int
+    phase: str
+
+
+@dataclass
+class SearchState:
+    """A solution of the search: option per stop (``None`` = unserved) and routes as (vehicle class, stops)."""
+
+    option: list[int | None]
+    routes: list[tuple[int, list[int]]]
+    anchor: list[int | None] = field(default_factory=list)
+    distance: int = 0
+    unserved_prize: int = 0
+    feasible: bool = True
+    stats: dict[str, float] = field(default_factory=dict)
+
+    def copy(self) -> SearchState:
+        return SearchState(
+            list(self.option), [(vc, list(s)) for vc, s in self.routes], list(self.anchor), self.distance,
+            self.unserved_prize, self.feasible, dict(self.stats),
+        )  # fmt: skip
+
+    def key(self) -> tuple[int, int]:
+        return (self.unserved_prize, self.distance)
+
+
+_COLUMNS = ("a", "b", "dep", "late", "load", "cap", "dur", "maxdur", "rid", "pos")
+
+
+class _DayTable(dict[str, IntArray]):
+    """Columns over every edge of a day's runs, and a memo of insertions evaluated on them."""
+
+    def __init__(self, columns: dict[str, IntArray]) -> None:
+        super().__init__(columns)
+        self.memo: dict[tuple[object, ...], object] = {}
+
+
+class _RouteArrays:
+    """One run's edges as a block of the day table (rows as in ``_COLUMNS``)."""
+
+    __slots__ = ("block",)
+
+    def __init__(
+        self, cp: Compiled, vc: int, stops: list[int], option: list[int | None], anchor: list[int | None], rid: int
+    ) -> None:
+        cls = cp.classes[vc]
+        locs = [cls.depot, *(int(cp.loc[s]) for s in stops), cls.depot]
+        svc = [0, *(int(cp.service[s]) for s in stops), 0]
+        early = [cls.tw_early]
+        late = []
+        for s in stops:
+            o = option[s]
+            opt = None if o is None else cp.options[s][o]
+            e, lt = cp.window(s, cls.day, opt, anchor[s])
+            early.append(e)
+            late.append(lt)
+        early.append(cls.tw_early)
+        late = [cls.tw_late, *late, cls.tw_late]
+        n = len(locs)
+        la = np.array(locs, dtype=np.int64)
+        leg = cp.dur[la[:-1], la[1:]].tolist()
+        es = [0] * n
+        es[0] = early[0]
+        for i in range(1, n):
+            es[i] = max(early[i], es[i - 1] + svc[i - 1] + leg[i - 1])
+        ls = [0] * n
+        ls[-1] = late[-1]
+        for i in range(n - 2, -1, -1):
+            ls[i] = min(late[i], ls[i + 1] - svc[i] - leg[i])
+        m = n - 1
+        block = np.empty((len(_COLUMNS), m), dtype=np.int64)
+        block[0] = la[:-1]
+        block[1] = la[1:]
+        block[2] = np.array(es[:-1], dtype=np.int64) + np.array(svc[:-1], dtype=np.int64)
+        block[3] = ls[1:]
+        block[4] = sum(int(cp.demand[s]) for s in stops)
+        block[5] = cls.capacity
+        block[6] = sum(leg) + sum(svc)
+        block[7] = cls.max_duration
+        block[8] = rid
+        block[9] = np.arange(m)
+        self.block = block
+
+
+class _Insertion:
+    """Cheapest insertion of a stop into the runs of one day, vectorised over all edges."""
+
+    def __init__(self, cp: Compiled) -> None:
+        self.cp = cp
+        self.pl = 1.0  # penalty per unit of excess load
+        self.pt = 1.0  # penalty per scaled minute of time warp / excess duration
+
+    def day_table(self, state: SearchState, day: int, cache: dict[int, _RouteArrays]) -> _DayTable:
+        """Every edge of every run of ``day`` (and one virtual edge per idle van), with its run's figures."""
+        cp = self.cp
+        blocks = []
+        used = dict.fromkeys(cp.day_classes[day], 0)
+        for rid, (vc, stops) in enumerate(state.routes):
+            if cp.classes[vc].day != day:
+                continue
+            used[vc] += 1
+            if rid not in cache:
+                cache[rid] = _RouteArrays(cp, vc, stops, state.option, state.anchor, rid)
+            blocks.append(cache[rid].block)
+        for vc, count in used.items():
+            cls = cp.classes[vc]
+            if count < len(cls.vans):  # an idle van: a virtual depot-depot edge
+                idle = (
+                    cls.depot,
+                    cls.depot,
+                    cls.tw_early,
+                    cls.tw_late,
+                    0,
+                    cls.capacity,
+                    0,
+                    cls.max_duration,
+                    -1 - vc,
+                    0,
+                )
+                blocks.append(np.array(idle, dtype=np.int64)[:, None])
+        if not blocks:
+            return _DayTable({})
+        table = np.concatenate(blocks, axis=1)
+        return _DayTable({k: table[i] for i, k in enumerate(_COLUMNS)})
+
+    def best(
+        self, table: _DayTable, stop: int, window: tuple[int, int], *, feasible_only: bool
+    ) -> tuple[float, int, int]:
+        """(cost, route id or -1-class for a new run, position); cost ``inf`` when nothing fits."""
+        if not table:
+            return _INF, 0, 0
+        key = (stop, window, feasible_only)
+        found = table.memo.get(key)
+        if found is not None:
+            return found  # type: ignore[return-value]
+        result = self._best(table, stop, window, feasible_only=feasible_only)
+        table.memo[key] = result
+        return result
+
+    def _best(
+        self, table: _DayTable, stop: int, window: tuple[int, int], *, feasible_only: bool
+    ) -> tuple[float, int, int]:
+        cp = self.cp
+        c = int(cp.loc[stop])
+        a, b = table["a"], table["b"]
+        ta, tb = cp.dur[a, c], cp.dur[c, b]
+        delta = (cp.dist[a, c] + cp.dist[c, b] - cp.dist[a, b]).astype(float)
+        svc = int(cp.service[stop])
+        arrive = np.maximum(window[0], table["dep"] + ta)
+        warp = np.maximum(0, arrive - window[1]) + np.maximum(0, arrive + svc + tb - table["late"])
+        q = int(cp.demand[stop])
+        load, cap = table["load"], table["cap"]
+        excess = np.maximum(0, load + q - cap) - np.maximum(0, load - cap)
+        dur, maxdur = table["dur"], table["maxdur"]
+        over = np.maximum(0, dur + ta + tb - cp.dur[a, b] + svc - maxdur) - np.maximum(0, dur - maxdur)
+        if feasible_only:
+            cost = np.where((warp == 0) & (excess == 0) & (over == 0), delta, _INF)
+        else:
+            cost = delta + self.pl * excess + self.pt * (warp + over)
+        k = int(np.argmin(cost))
+        return float(cost[k]), int(table["rid"][k]), int(table["pos"][k])
+
+
+@dataclass(slots=True)
+class _Choice:
+    """A stop's chosen option with its insertion moves (day, route id, position) and anchor."""
+
+    stop: int
+    cost: float
+    option: int
+    moves: list[tuple[int, int, int]]
+    anchor: int | None
+
+
+class _Search:
+    def __init__(
+        self, cp: Compiled, *, seed: int, params: SearchParams, progress: Callable[[Progress], None] | None
+    ) -> None:
+        self.cp = cp
+        self.params = params
+        self.rng = random.Random(seed)
+        self.seed = seed
+        self.progress = progress
+        self.ins = _Insertion(cp)
+        served_dist = [float(cp.dist[cp.classes[0].depot, cp.loc[i]]) for i in cp.active] if cp.classes else [1.0]
+        mean_q = max(1.0, float(np.mean([cp.demand[i] for i in cp.active])) if cp.active else 1.0)
+        self.ins.pl = max(1.0, float(np.mean(served_dist)) / mean_q)
+        self.ins.pt = 1.0
+        self.choice = [i for i in cp.active if not cp.free[i] and (len(cp.options[i]) > 1 or cp.shared[i])]
+        self.day_option: list[dict[int, int]] = [
+            {opt.days[0]: k for k, opt in enumerate(cp.options[i])} if cp.free[i] else {}
+            for i in range(len(cp.options))
+        ]
+        self.iterations = 0
+        self.ls_calls = 0
+        self.last_report = 0.0
+        self.start = time.perf_counter()
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def evaluate(self, state: SearchState) -> None:
+        cp = self.cp
+        total = 0
+        for vc, stops in state.routes:
+            depot = cp.classes[vc].depot
+            path = np.array([depot, *(int(cp.loc[s]) for s in stops), depot])
+            total += int(cp.dist[path[:-1], path[1:]].sum())
+        state.distance = total
+        state.unserved_prize = sum(int(cp.prize[i]) for i in cp.active if state.option[i] is None)
+        if any(state.option[i] is None and cp.required[i] for i in cp.active):
+            state.unserved_prize = UNBOUNDED
+
+    def _window(self, stop: int, day: int, o: int) -> tuple[int, int]:
+        cp = self.cp
+        opt = cp.options[stop][o]
+        if cp.free[stop]:
+            return cp.window(stop, day, None)
+        return cp.window(stop, day, opt)
+
+    def remove(self, state: SearchState, stop: int, cache: dict[int, _RouteArrays]) -> None:
+        for rid, (_, stops) in enumerate(state.routes):
+            if stop in stops:
+                stops.remove(stop)
+                cache.pop(rid, None)
+
+    def option_cost(
+        self,
+        state: SearchState,
+        stop: int,
+        o: int,
+        tables: dict[int, _DayTable],
+        cache: dict[int, _RouteArrays],
+    ) -> tuple[float, list[tuple[int, int, int]], int | None]:
+        """Total cheapest insertion over the option's days: cost, moves (day, route id, position), anchor."""
+        cp = self.cp
+        for day in cp.options[stop][o].days:
+            if day not in tables:
+                tables[day] = self.ins.day_table(state, day, cache)
+        if cp.shared[stop]:
+            found = self.anchored_cost(stop, o, tables)
+            if found[0] < _INF or not cp.required[stop]:
+                return found
+        feasible_only = not cp.required[stop]
+        total = 0.0
+        moves = []
+        for day in cp.options[stop][o].days:
+            cost, rid, pos = self.ins.best(tables[day], stop, self._window(stop, day, o), feasible_only=feasible_only)
+            if cost == _INF:
+                return _INF, [], None
+            total += cost
+            moves.append((day, rid, pos))
+        return total, moves, None
+
+    def anchored_cost(
+        self, stop: int, o: int, tables: dict[int, _DayTable]
+    ) -> tuple[float, list[tuple[int, int, int]], int | None]:
+        """Cheapest insertion on every day of the option at one common working time (the anchor).
+
+        For each day and position the visit can start anywhere in an interval
+        (after the previous visit and the drive, before the next one must
+        leave); the anchor is the time, among the intervals' starts, that
+        minimises the sum over the days of the cheapest position whose interval
+        contains it. A visit may not straddle the nominal break.
+        """
+        cp = self.cp
+        opt = cp.options[stop][o]
+        c, svc, q = int(cp.loc[stop]), int(cp.service[stop]), int(cp.demand[stop])
+        feasible_only = not cp.required[stop]
+        parts = []
+        for day in opt.days:
+            table = tables[day]
+            if not table:
+                return _INF, [], None
+            base = day * cp.H
+            w_lo, w_hi = cp.window(stop, day, opt)
+            a, b = table["a"], table["b"]
+            ta, tb = cp.dur[a, c], cp.dur[c, b]
+            cost = (cp.dist[a, c] + cp.dist[c, b] - cp.dist[a, b]).astype(float)
+            load, cap = table["load"], table["cap"]
+            excess = np.maximum(0, load + q - cap) - np.maximum(0, load - cap)
+            dur, maxdur = table["dur"], table["maxdur"]
+            over = np.maximum(0, dur + ta + tb - cp.dur[a, b] + svc - maxdur) - np.maximum(0, dur - maxdur)
+            pen = self.ins.pl * excess + self.ins.pt * over
+            lo = np.maximum(w_lo, table["dep"] + ta) - base
+            hi = np.minimum(w_hi, table["late"] - tb - svc) - base
+            rid, pos = table["rid"], table["pos"]
+            if cp.break_at is not None:  # not across the nominal break
+                lo = np.concatenate([lo, np.maximum(lo, cp.break_at)])
+                hi = np.concatenate([np.minimum(hi, cp.break_at - svc), hi])
+                cost, pen = np.concatenate([cost, cost]), np.concatenate([pen, pen])
+                rid, pos = np.concatenate([rid, rid]), np.concatenate([pos, pos])
+            ok = lo <= hi
+            if feasible_only:
+                ok &= pen == 0
+            if not ok.any():
+                return _INF, [], None
+            parts.append((day, lo[ok], hi[ok], (cost + pen)[ok], rid[ok], pos[ok]))
+        candidates = np.unique(np.concatenate([part[1] for part in parts]))
+        if candidates.size == 0:
+            return _INF, [], None
+        total = np.zeros(candidates.size)
+        picks = []
+        for _, lo, hi, cost, _, _ in parts:
+            inside = (lo[None, :] <= candidates[:, None]) & (candidates[:, None] <= hi[None, :])
+            masked = np.where(inside, cost[None, :], _INF)
+            k = np.argmin(masked, axis=1)
+            total += masked[np.arange(candidates.size), k]
+            picks.append(k)
+        j = int(np.argmin(total))
+        if total[j] == _INF:
+            return _INF, [], None
+        moves = [
+            (day, int(rid[k[j]]), int(pos[k[j]])) for (day, _, _, _, rid, pos), k in zip(parts, picks, strict=True)
+        ]
+        return float(total[j]), moves, int(candidates[j])
+
+    def insert(
+        self,
+        state: SearchState,
+        stop: int,
+        o: int,
+        moves: list[tuple[int, int, int]],
+        anchor: int | None,
+        tables: dict[int, _DayTable],
+        cache: dict[int, _RouteArrays],
+    ) -> None:
+        state.option[stop] = o
+        state.anchor[stop] = anchor
+        for day, rid, pos in moves:
+            if rid < 0:
+                state.routes.append((-1 - rid, [stop]))
+            else:
+                state.routes[rid][1].insert(pos, stop)
+                cache.pop(rid, None)
+            tables.pop(day, None)
+
+    def days_of(self, state: SearchState, stop: int) -> set[int]:
+        return {self.cp.classes[vc].day for vc, stops in state.routes if stop in stops}
+
+    def compact(self, state: SearchState) -> None:
+        state.routes = [(vc, s) for vc, s in state.routes if s]
+
+    # -- construction ------------------------------------------------------------------------
+
+    def construct(self) -> SearchState:
+        cp = self.cp
+        state = SearchState([None] * len(cp.options), [], [None] * len(cp.options))
+        order = sorted(
+            cp.active,
+            key=lambda i: (
+                not cp.required[i], -cp.problem.stops[i].visits * (1 if cp.required[i] else 0), -int(cp.prize[i]),
+                cp.free[i], -len(cp.options[i]) * 0, -int(cp.dist[cp.classes[0].depot, cp.loc[i]]),
+            ),
+        )  # fmt: skip
+        saved = self.ins.pl, self.ins.pt
+        self.ins.pl, self.ins.pt = saved[0] * 1000, 1000.0
+        self.recreate(state, order, regret=False)
+        self.ins.pl, self.ins.pt = saved
+        self.compact(state)
+        return state
+
+    def recreate(self, state: SearchState, pending: list[int], *, regret: bool = True) -> None:
+        """Insert ``pending`` stops: in the given order, or by regret (required first, then by population)."""
+        cp = self.cp
+        tables: dict[int, _DayTable] = {}
+        cache: dict[int, _RouteArrays] = {}
+        todo = list(pending)
+        while todo:
+            if regret:
+                best_key: tuple[float, ...] | None = None
+                chosen: _Choice | None = None
+                for stop in todo:
+                    costs = [
+                        (*self.option_cost(state, stop, o, tables, cache), o) for o in range(len(cp.options[stop]))
+                    ]
+                    costs.sort(key=lambda t: t[0])
+                    first = costs[0][0]
+                    second = costs[1][0] if len(costs) > 1 else _INF
+                    if first == _INF:
+                        key: tuple[float, ...] = (float(cp.required[stop]), -1.0, 0.0, 0.0)
+                    else:
+                        reg = min(second - first, 1e15)
+                        prize = 0.0 if cp.required[stop] else float(cp.prize[stop])
+                        key = (float(cp.required[stop]), 1.0, prize, reg)
+                    if best_key is None or key > best_key:
+                        cost, moves, anchor, o = costs[0]
+                        best_key, chosen = key, _Choice(stop, cost, o, moves, anchor)
+                assert chosen is not None
+                todo.remove(chosen.stop)
+            else:
+                chosen = self.best_option(state, todo.pop(0), tables, cache)
+            if chosen.cost < _INF:
+                self.insert(state, chosen.stop, chosen.option, chosen.moves, chosen.anchor, tables, cache)
+            else:
+                state.option[chosen.stop] = None
+                state.anchor[chosen.stop] = None
+
+    def best_option(
+        self, state: SearchState, stop: int, tables: dict[int, _DayTable], cache: dict[int, _RouteArrays]
+    ) -> _Choice:
+        best = _Choice(stop, _INF, -1, [], None)
+        for o in range(len(self.cp.options[stop])):
+            cost, moves, anchor = self.option_cost(state, stop, o, tables, cache)
+            if cost < best.cost:
+                best = _Choice(stop, cost, o, moves, anchor)
+        return best
+
+    # -- pattern improvement -----------------------------------------------------------------
+
+    def pattern_improve(self, state: SearchState) -> int:
+        """Take each stop out of all its days and put it back at the cheapest option; returns the number of moves."""
+        cp = self.cp
+        moved = 0
+        candidates = list(self.choice)
+        self.rng.shuffle(candidates)
+        cache: dict[int, _RouteArrays] = {}
+        tables: dict[int, _DayTable] = {}
+        for stop in candidates:
+            o_old = state.option[stop]
+            if o_old is None:
+                continue
+            snapshot = {rid: list(s) for rid, (_, s) in enumerate(state.routes) if stop in s}
+            gain = 0.0
+            for rid in snapshot:
+                vc, stops = state.routes[rid]
+                k = stops.index(stop)
+                depot = cp.classes[vc].depot
+                prev = depot if k == 0 else int(cp.loc[stops[k - 1]])
+                nxt = depot if k == len(stops) - 1 else int(cp.loc[stops[k + 1]])
+                c = int(cp.loc[stop])
+                gain += float(cp.dist[prev, c] + cp.dist[c, nxt] - cp.dist[prev, nxt])
+            days = {cp.classes[state.routes[rid][0]].day for rid in snapshot}
+            saved_tables = {day: tables.pop(day, None) for day in days}
+            saved_cache = {rid: cache.pop(rid, None) for rid in snapshot}
+            for rid in snapshot:
+                state.routes[rid][1].remove(stop)
+            best = self.best_option(state, stop, tables, cache)
+            if best.cost < gain - 0.5:
+                self.insert(state, stop, best.option, best.moves, best.anchor, tables, cache)
+                moved += 1
+            else:  # put everything back as it was, tables and memo included
+                for rid, stops in snapshot.items():
+                    state.routes[rid] = (state.routes[rid][0], stops)
+                    arrays = saved_cache[rid]
+                    if arrays is None:
+                        cache.pop(rid, None)
+                    else:
+                        cache[rid] = arrays
+                for day, table in saved_tables.items():
+                    if table is None:
+                        tables.pop(day, None)
+                    else:
+                        tables[day] = table
+        # optional stops left out: put them in where they fit
+        left = [i for i in cp.active if state.option[i] is None and not cp.required[i]]
+        if left:
+            before = sum(1 for i in left if state.option[i] is None)
+            left.sort(key=lambda i: -int(cp.prize[i]))
+            self.recreate(state, left, regret=False)
+            moved += before - sum(1 for i in left if state.option[i] is None)
+        return moved
+
+    # -- PyVRP -------------------------------------------------------------------------------
+
+    def local_search(self, state: SearchState) -> SearchState | None:
+        """PyVRP local search on the whole horizon; ``None`` if the result is infeasible."""
+        cp = self.cp
+        self.compact(state)
+        data, owner = cp.data(state.option, state.anchor)
+        if not owner:
+            return state
+        init = cp.solution(data, owner, state.routes)
+        ls = LocalSearch(data, RandomNumberGenerator(self.rng.randrange(1 << 30)), compute_neighbours(data))
+        for op in OPERATORS:
+            if op.supports(data):
+                ls.add_operator(op(data))
+        dims = data.num_load_dimensions
+        evaluator = CostEvaluator([self.ins.pl] * dims, self.ins.pt, 0.0)
+        self.ls_calls += 1
+        sol = ls(init, evaluator, exhaustive=True)
+        return self._adopt(state, sol, owner)
+
+    def _adopt(self, state: SearchState, sol: Solution, owner: list[tuple[int, int | None]]) -> SearchState | None:
+        if not sol.is_feasible():
+            return None
+        routes = self.cp.routes(sol, owner)
+        if routes is None:
+            return None
+        out = SearchState(list(state.option), routes, list(state.anchor))
+        for vc, stops in routes:
+            day = self.cp.classes[vc].day
+            for s in stops:
+                if self.cp.free[s]:
+                    out.option[s] = self.day_option[s][day]
+        self.evaluate(out)
+        return out
+
+    def pyvrp_ils(self, state: SearchState, seconds: float) -> SearchState | None:
+        cp = self.cp
+        self.compact(state)
+        data, owner = cp.data(state.option, state.anchor)
+        if not owner:
+            return state
+        init = cp.solution(data, owner, state.routes)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = pyvrp_solve(
+                data, MaxRuntime(max(seconds, 0.0)), seed=self.rng.randrange(1 << 30), collect_stats=False,
+                display=False, initial_solution=init,
+            )  # fmt: skip
+        return self._adopt(state, res.best, owner)
+
+    def improve(self, state: SearchState) -> SearchState | None:
+        for _ in range(8):
+            result = self.local_search(state)
+            if result is None:
+                return None
+            state = result
+            if self.pattern_improve(state) == 0:
+                break
+        self.compact(state)
+        return state
+
+    # -- ruin --------------------------------------------------------------------------------
+
+    def ruin(self, state: SearchState) -> list[int]:
+        cp = self.cp
+        served = [i for i in cp.active if state.option[i] is not None]
+        if not served:
+            return []
+        p = self.params
+        upper = max(p.ruin_min, min(p.ruin_max, int(p.ruin_fraction * len(served))))
+        k = min(len(served), self.rng.randint(p.ruin_min, upper))
+        if self.rng.random() < p.related_share:
+            seed = self.rng.choice(served)
+            noise = np.array([self.rng.uniform(0.8, 1.25) for _ in served])
+            near = cp.dur[cp.loc[seed], cp.loc[served]] * noise
+            removed = [served[int(j)] for j in np.argsort(near)[:k]]
+        else:
+            removed = self.rng.sample(served, k)
+        cache: dict[int, _RouteArrays] = {}
+        for stop in removed:
+            self.remove(state, stop, cache)
+            state.option[stop] = None
+            state.anchor[stop] = None
+        self.compact(state)
+        return removed
+
+    # -- main loop ---------------------------------------------------------------------------
+
+    def report(self, phase: str, best: SearchState) -> None:
+        if self.progress is not None:
+            self.last_report = self.elapsed()
+            pop = int(sum(int(self.cp.prize[i]) for i in self.cp.active)) - min(best.unserved_prize, UNBOUNDED)
+            self.progress(Progress(self.last_report, self.iterations, best.distance / 1000.0, max(pop, 0), phase))
+
+    def run(self, time_limit: float) -> SearchState:
+        p = self.params
+        state = self.construct()
+        self.evaluate(state)
+        routed = self.pyvrp_ils(state.copy(), max(0.2, p.construction_share * time_limit))
+        tries = 0
+        while routed is None and self.elapsed() < time_limit and tries < 20:
+            tries += 1
+            self.ins.pl *= 2
+            self.ins.pt *= 2
+            routed = self.pyvrp_ils(state.copy(), max(0.2, p.construction_share * time_limit))
+        if routed is None:
+            state.feasible = False
+            return state
+        best = current = routed
+        self.report("construction", best)
+        has_choice = bool(self.choice) or any(not self.cp.required[i] for i in self.cp.active)
+        search_until = time_limit * (1.0 - p.polish_share) if has_choice else 0.0
+        while self.elapsed() < search_until:
+            self.iterations += 1
+            candidate = current.copy()
+            removed = self.ruin(candidate)
+            extra = [i for i in self.cp.active if candidate.option[i] is None and i not in removed]
+            self.recreate(candidate, removed + extra)
+            self.compact(candidate)
+            improved = self.improve(candidate)
+            if improved is None:
+                self.ins.pl = min(self.ins.pl * 1.3, 1e9)
+                self.ins.pt = min(self.ins.pt * 1.3, 1e6)
+                continue
+            self.ins.pl = max(1.0, self.ins.pl * 0.97)
+            self.ins.pt = max(1.0, self.ins.pt * 0.97)
+            threshold = p.accept_start * max(0.0, 1.0 - self.elapsed() / max(search_until, 1e-9))
+            if improved.key() < best.key():
+                best = improved.copy()
+                self.report("search", best)
+            elif self.elapsed() - self.last_report > 0.5:
+                self.report("search", best)
+            if improved.unserved_prize < current.unserved_prize or (
+                improved.unserved_prize == current.unserved_prize
+                and (improved.distance < current.distance or improved.distance <= best.distance * (1 + threshold))
+                and improved.unserved_prize <= best.unserved_prize
+            ):
+                current = improved
+        remaining = time_limit - self.elapsed()
+        if remaining > 0.05:
+            polished = self.pyvrp_ils(best.copy(), remaining)
+            if polished is not None and polished.key() <= best.key():
+                best = polished
+        best.stats = {
+            "iterations": float(self.iterations),
+            "local_searches": float(self.ls_calls),
+            "runtime": self.elapsed(),
+        }
+        self.report("done", best)
+        return best
+
+
+def search(
+    cp: Compiled,
+    *,
+    time_limit: float,
+    seed: int = 0,
+    params: SearchParams | None = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> SearchState:
+    """Run the periodic search on a compiled problem for ``time_limit`` seconds."""
+    engine = _Search(cp, seed=seed, params=params or SearchParams(), progress=progress)
+    if not cp.active:
+        return SearchState([None] * len(cp.options), [], [None] * len(cp.options))
+    return engine.run(time_limit)
+
+
+def baseline(cp: Compiled, *, time_limit: float, seed: int = 0) -> SearchState:
+    """The naive method: balance the visits over the days, then route each day with PyVRP.
+
+    Each stop (most visits first) takes the option whose busiest day is least
+    loaded (service minutes plus a share of the depot round trip); each day is
+    then routed separately for ``time_limit / days`` seconds.
+    """
+    engine = _Search(cp, seed=seed, params=SearchParams(), progress=None)
+    state = SearchState([None] * len(cp.options), [], [None] * len(cp.options))
+    load = dict.fromkeys(range(cp.n_days), 0.0)
+    order = sorted(cp.active, key=lambda i: (-cp.problem.stops[i].visits, -int(cp.demand[i]), -int(cp.service[i])))
+    capacity = {d: sum(len(cp.classes[vc].vans) for vc in cp.day_classes[d]) for d in range(cp.n_days)}
+    for i in order:
+        if not cp.options[i]:
+            continue
+        weight = float(cp.demand[i]) + float(cp.service[i]) + 1.0
+        best = min(
+            range(len(cp.options[i])),
+            key=lambda o: (
+                max(load[d] / max(capacity[d], 1) for d in cp.options[i][o].days),
+                sum(load[d] for d in cp.options[i][o].days),
+                engine.rng.random(),
+            ),
+        )
+        state.option[i] = best
+        for d in cp.options[i][best].days:
+            load[d] += weight
+    days = [d for d in range(cp.n_days) if cp.day_classes[d]]
+    per_day = time_limit / max(1, len(days))
+    routes: list[tuple[int, list[int]]] = []
+    for d in days:
+        data, owner = cp.data(state.option, day=d, fixed=True)
+        if not owner:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = pyvrp_solve(data, MaxRuntime(per_day), seed=seed, collect_stats=False, display=False)
+        got = cp.routes(res.best, owner)
+        if got is None or not res.best.is_feasible():
+            state.feasible = False
+            got = got or []
+        routes.extend(got)
+    state.routes = routes
+    engine.evaluate(state)
+    return state
