@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -522,3 +523,108 @@ def users_add(name: str, role: str, password_stdin: bool) -> None:
     app = create_app()
     add_user(app.extensions["outreach"].engine, name, role, password)
     click.echo(f"user {name} ({role}) saved")
+
+
+# --- route plans ---------------------------------------------------------------------------------------------------
+
+
+@main.command("plan")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="Plan request (TOML), e.g. routes/example-2-vans.toml.")  # fmt: skip
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="Folder routes/ID.")
+@click.option("--time-limit", type=click.FloatRange(1, 3600), default=60.0, show_default=True, help="Seconds.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--lock-from", type=click.Path(path_type=Path, file_okay=False),
+              help="A published plan whose entries keep their weekday, weeks and time.")  # fmt: skip
+@ROADS_OPTION
+@click.pass_context
+def plan_cmd(
+    ctx: click.Context, config_path: Path, out: Path, time_limit: float, seed: int, lock_from: Path | None,
+    roads_name: str | None,
+) -> None:  # fmt: skip
+    """Plan a cyclic mobile library / outreach timetable and publish it to --out."""
+    from .exports import publish_plan
+    from .published import load_plan
+    from .rounds import LOCK_LEVELS, assign_outreach, build_problem, load_round_config, timetable_changes
+
+    config = load_round_config(config_path)
+    data = _dataset(ctx)
+    times = _travel_times(ctx, roads_name or config.roads, "drive")
+    locked_dir = lock_from or (Path(config.lock_from) if config.lock_from else None)
+    locked = load_plan(locked_dir / "plan.json") if locked_dir else None
+    served_before = {s["id"] for s in locked.raw["stops"] if "weekday" in s} if locked else set()
+    # With a published plan, keep its entries as they are if possible; else keep weekday and weeks; else re-plan.
+    for lock in LOCK_LEVELS if locked else ("none",):
+        problem = build_problem(config, data, times, locked=locked, lock=lock)
+        click.echo(
+            f"{len(problem.stops)} stops ({sum(s.population for s in problem.stops):,} people), "
+            f"{len(problem.vans)} vans, {config.cycle_weeks}-week cycle from {config.start_date}"
+            + (f"; published entries locked: {lock}" if locked else "")
+        )
+        result = _solve_with_progress(problem, time_limit=time_limit, seed=seed)
+        lost = {u.stop for u in result.unserved} & served_before
+        if not lost:
+            break
+        click.echo(f"  locking '{lock}' leaves {len(lost)} previously served stop(s) unserved; relaxing", err=True)
+    outreach = assign_outreach(result, config.outreach, data, times) if config.outreach else None
+    folder = publish_plan(result, out.parent, plan_id=out.name, directory=data.directory, outreach=outreach)
+    click.echo(result.summary())
+    shift = sum(v.available_minutes + v.break_minutes for v in problem.vans) / len(problem.vans)
+    days = len(result.runs)
+    click.echo(
+        f"van-days {days}, van-hours {result.van_minutes / 60:.1f}, driving {result.drive_min / 60:.1f} h "
+        f"({100 * result.drive_min / max(days * shift, 1):.0f}% of the shifts), {result.distance_km:.0f} km per cycle"
+    )
+    if outreach is not None:
+        click.echo(
+            f"outreach: {outreach.worker.name} rides {len(outreach.runs)} runs, reaching {outreach.population_far:,} "
+            f"people more than {outreach.worker.far_minutes:g} min from a {outreach.worker.kind} service"
+        )
+    if locked is not None:
+        import json as _json
+
+        changes = timetable_changes(locked.raw, _json.loads((folder / "plan.json").read_text(encoding="utf-8")))
+        click.echo(f"changes from {locked.plan_id}: {len(changes)}")
+        for line in changes:
+            click.echo(f"  {line}")
+    click.echo(f"published {folder}")
+    _warn_if_approximate(times)
+
+
+def _solve_with_progress(problem: Any, *, time_limit: float, seed: int) -> Any:
+    """Solve with a progress bar on stderr (seconds of the time limit)."""
+    from .planner import solve
+
+    with click.progressbar(length=int(time_limit), label="planning", file=sys.stderr) as bar:
+        done = 0
+
+        def progress(report: Any) -> None:
+            nonlocal done
+            step = min(int(report.elapsed), int(time_limit)) - done
+            if step > 0:
+                bar.update(step)
+                done += step
+
+        result = solve(problem, time_limit=time_limit, seed=seed, progress=progress)
+        bar.update(int(time_limit) - done)
+    return result
+
+
+@main.command("check-plan")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@ROADS_OPTION
+@click.pass_context
+def check_plan_cmd(ctx: click.Context, folder: Path, roads_name: str | None) -> None:
+    """Re-check every constraint of a published plan, independently of the solver (exit 1 on violations)."""
+    from .plancheck import check_plan_file
+    from .published import load_plan
+
+    plan = load_plan(folder / "plan.json")
+    times = _travel_times(ctx, roads_name, "drive")
+    problems = check_plan_file(plan, times)
+    if problems:
+        click.echo(f"{folder}: {len(problems)} violation(s)")
+        for line in problems:
+            click.echo(f"  - {line}")
+        ctx.exit(1)
+    click.echo(f"{folder}: plan OK ({len(plan.runs)} runs, {len(plan.stops)} stops, every constraint holds)")

@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from outreach_map.cli import main
+from outreach_map.dataset import load_dataset
+from outreach_map.errors import DataFileError
+from outreach_map.roads import load_roads
+from outreach_map.rounds import build_problem, load_round_config, timetable_changes
+from outreach_map.traveltime import TravelTimes
+
+TINY_REQUEST = """
+[plan]
+id = "tiny-round"
+cycle_weeks = 2
+start_date = "2027-01-04"
+min_population = 20
+
+[[vans]]
+id = "north"
+depot = "daventry"
+shift = "09:30-16:30"
+weekdays = ["Tue", "Thu"]
+
+[outreach]
+name = "Outreach worker"
+kind = "domestic-abuse-support"
+weekdays = ["Tue"]
+"""
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "request.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_request_builds_stops_from_villages_without_a_library(tiny_data: Path, tmp_path: Path) -> None:
+    config = load_round_config(_write(tmp_path, TINY_REQUEST))
+    data = load_dataset(tiny_data)
+    problem = build_problem(config, data, TravelTimes(load_roads(tiny_data)))
+    # Daventry has an open library in the town; Nobottle (25 people) is above min_population 20.
+    assert sorted(s.id for s in problem.stops) == ["badby", "kings-sutton", "nobottle", "towcester"]
+    towcester = next(s for s in problem.stops if s.id == "towcester")
+    assert towcester.frequency_weeks == 1 and towcester.duration == 45  # 9,057 people: weekly, 45 minutes
+    assert problem.approximate and "westnorthants-proxy" in problem.network_source
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        (('depot = "daventry"', 'depot = "oxford"'), "vans[0].depot", "unknown depot 'oxford'"),
+        (('start_date = "2027-01-04"', 'start_date = "2027-01-05"'), "plan.start_date", "is a Tue; expected a Monday"),
+        (("cycle_weeks = 2", "cycle_weeks = 6"), "plan.cycle_weeks", "6 is out of range"),
+        (('weekdays = ["Tue", "Thu"]', 'weekdays = ["Tuesday"]'), "vans[0].weekdays", "'Tuesday' is not a weekday"),
+        (('shift = "09:30-16:30"', 'shift = "16:30-09:30"'), "vans[0].shift", "ends before it starts"),
+    ],
+)
+def test_bad_requests_name_the_field(tmp_path: Path, change: tuple[str, str], field: str, message: str) -> None:
+    path = _write(tmp_path, TINY_REQUEST.replace(*change))
+    with pytest.raises(DataFileError) as info:
+        load_round_config(path)
+    assert f"field '{field}'" in str(info.value) and message in str(info.value)
+
+
+def test_frequency_must_divide_the_cycle(tmp_path: Path) -> None:
+    path = _write(tmp_path, TINY_REQUEST + '\n[[stops]]\nid = "badby"\nfrequency_weeks = 3\n')
+    with pytest.raises(DataFileError, match=r"field 'stops\[0\].frequency_weeks': 3 does not divide the 2-week cycle"):
+        load_round_config(path)
+
+
+def test_plan_publish_check_and_replan_with_locks(tiny_data: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    request = _write(tmp_path, TINY_REQUEST)
+    out = tmp_path / "routes" / "tiny-round"
+    args = ["--data-dir", str(tiny_data), "plan", "--config", str(request), "--time-limit", "2", "--seed", "1"]
+    result = runner.invoke(main, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "4/4 stops served" in result.output and f"published {out}" in result.output
+    doc = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert doc["outreach"]["runs"] and all(r["weekday"] == "Tue" for r in doc["outreach"]["runs"])
+    assert any(v.get("outreach") for run in doc["runs"] for v in run["visits"])
+    checked = runner.invoke(main, ["--data-dir", str(tiny_data), "check-plan", str(out)])
+    assert checked.exit_code == 0, checked.output
+    assert "plan OK" in checked.output
+
+    # Re-plan with one stop fewer, locking the published entries: the others keep weekday, weeks and time.
+    fewer = _write(tmp_path, TINY_REQUEST + '\n[[stops]]\nid = "nobottle"\nexclude = true\n')
+    again = tmp_path / "routes" / "tiny-round-2"
+    result = runner.invoke(main, ["--data-dir", str(tiny_data), "plan", "--config", str(fewer), "--time-limit", "2",
+                                  "--seed", "2", "--out", str(again), "--lock-from", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "changes from tiny-round: 1" in result.output and "  removed nobottle" in result.output
+    new = json.loads((again / "plan.json").read_text(encoding="utf-8"))
+    assert timetable_changes(doc, new) == ["removed nobottle"]
+
+
+def test_check_plan_finds_violations(tiny_data: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "routes" / "tiny-round"
+    request = _write(tmp_path, TINY_REQUEST)
+    result = runner.invoke(main, ["--data-dir", str(tiny_data), "plan", "--config", str(request), "--time-limit", "2",
+                                  "--out", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    run = next(r for r in doc["runs"] if len(r["visits"]) >= 2)
+    first, second = run["visits"][0], run["visits"][1]
+    second["arrive"] = first["depart"]  # no time to drive
+    run["back"] = "18:00"  # after the shift
+    towcester = next(r for r in doc["runs"] for v in r["visits"] if v["stop"] == "towcester")
+    next(v for v in towcester["visits"] if v["stop"] == "towcester")["arrive"] = "06:00"
+    (out / "plan.json").write_text(json.dumps(doc), encoding="utf-8")
+    checked = runner.invoke(main, ["--data-dir", str(tiny_data), "check-plan", str(out)])
+    assert checked.exit_code == 1
+    assert "after the shift ends at 16:30" in checked.output
+    assert "but the drive needs until" in checked.output
+    assert "stop Towcester: visited at different times" in checked.output
+
+
+def test_plan_bad_config_exits_2(tiny_data: Path, tmp_path: Path) -> None:
+    request = _write(tmp_path, TINY_REQUEST.replace('depot = "daventry"', 'depot = "oxford"'))
+    result = CliRunner().invoke(main, ["--data-dir", str(tiny_data), "plan", "--config", str(request),
+                                       "--out", str(tmp_path / "routes" / "x")])  # fmt: skip
+    assert result.exit_code == 2
+    assert "unknown depot 'oxford'" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "routes").exists()
