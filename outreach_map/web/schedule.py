@@ -1,17 +1,36 @@
-"""Schedulers' pages: published plans, their timetables and downloads."""
+"""Schedulers' pages: set up a plan, run it in the background, review it on a map, publish it; downloads."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, send_from_directory
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask.typing import ResponseReturnValue
 
+from ..errors import OutreachError
+from ..exports import plan_document, publish_plan
+from ..maps import plan_map, render_fragments
+from ..planner import solve
+from ..planner.problem import DEFAULT_DEPOTS, WEEKDAYS
+from ..rounds import LOCK_LEVELS, assign_outreach, build_problem, parse_round_config, timetable_changes
 from .auth import role_required
+from .jobs import Job, JobRunner
 from .resources import resources
 
 __all__ = ["bp"]
 
 bp = Blueprint("schedule", __name__, url_prefix="/schedule")
 DOWNLOADS = ("plan.json", "timetable.csv", "timetable.ics", "runs.gpx", "runs.geojson")
+MAX_TIME_LIMIT = 300
+
+
+def _runner() -> JobRunner:
+    runner: JobRunner | None = current_app.extensions.get("outreach_jobs")
+    if runner is None:
+        runner = current_app.extensions["outreach_jobs"] = JobRunner()
+    return runner
 
 
 @bp.get("/")
@@ -26,3 +45,147 @@ def download(plan_id: str, filename: str) -> ResponseReturnValue:
     if filename not in DOWNLOADS or plan_id not in {p.plan_id for p in resources().plans()}:
         abort(404)
     return send_from_directory(resources().routes_dir / plan_id, filename, as_attachment=True)
+
+
+def _next_monday() -> date:
+    today = date.today()
+    return today + timedelta(days=(7 - today.weekday()) % 7 or 7)
+
+
+def _form_defaults() -> dict[str, Any]:
+    return {
+        "plan_id": "draft", "cycle_weeks": "4", "start_date": _next_monday().isoformat(), "min_population": "150",
+        "time_limit": "30", "lock_from": "", "outreach_days": ["Tue", "Thu"], "outreach_kind": "victim-support",
+        "vans": [
+            {"id": "north", "depot": "daventry", "shift": "09:30-16:30", "weekdays": list(WEEKDAYS[:5])},
+            {"id": "south", "depot": "towcester", "shift": "09:30-16:30", "weekdays": list(WEEKDAYS[:5])},
+            {"id": "", "depot": "brackley", "shift": "09:30-16:30", "weekdays": []},
+        ],
+    }  # fmt: skip
+
+
+def _request_from_form(form: Any) -> tuple[dict[str, Any], dict[str, Any], float, str]:
+    """The plan request (TOML-shaped tables), what to show back in the form, the time limit and the lock plan."""
+    shown = _form_defaults()
+    shown.update({k: form.get(k, shown[k]) for k in ("plan_id", "cycle_weeks", "start_date", "min_population",
+                                                     "time_limit", "lock_from", "outreach_kind")})  # fmt: skip
+    shown["outreach_days"] = form.getlist("outreach_days")
+    vans, shown_vans = [], []
+    for i in range(3):
+        van = {
+            "id": form.get(f"van{i}_id", "").strip(), "depot": form.get(f"van{i}_depot", "daventry"),
+            "shift": form.get(f"van{i}_shift", "09:30-16:30"), "weekdays": form.getlist(f"van{i}_weekdays"),
+        }  # fmt: skip
+        shown_vans.append(van)
+        if van["id"]:
+            vans.append(van)
+    shown["vans"] = shown_vans
+
+    def number(name: str, kind: type) -> Any:
+        try:
+            return kind(form.get(name, ""))
+        except ValueError:
+            msg = f"field '{name}': '{form.get(name, '')}' is not a number"
+            raise OutreachError(msg) from None
+
+    time_limit = number("time_limit", float)
+    if not 5 <= time_limit <= MAX_TIME_LIMIT:
+        msg = f"field 'time_limit': {time_limit:g} s is out of range; expected 5 to {MAX_TIME_LIMIT}"
+        raise OutreachError(msg)
+    tables: dict[str, Any] = {
+        "plan": {"id": shown["plan_id"].strip(), "cycle_weeks": number("cycle_weeks", int),
+                 "start_date": shown["start_date"], "min_population": number("min_population", int)},
+        "vans": vans,
+    }  # fmt: skip
+    if shown["outreach_days"]:
+        tables["outreach"] = {
+            "name": "Outreach worker",
+            "kind": shown["outreach_kind"],
+            "weekdays": shown["outreach_days"],
+        }
+    return tables, shown, time_limit, shown["lock_from"]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required("scheduler")
+def new() -> ResponseReturnValue:
+    res = resources()
+    plans = res.plans()
+    context = {"depots": list(DEFAULT_DEPOTS), "weekdays": WEEKDAYS[:6], "plans": plans,
+               "kinds": res.data.directory.kind_terms()}  # fmt: skip
+    if request.method == "GET":
+        return render_template("schedule_new.html", form=_form_defaults(), error=None, **context)
+    try:
+        tables, shown, time_limit, lock_from = _request_from_form(request.form)
+        config = parse_round_config(tables, Path("plan form"))
+        locked = next((p for p in plans if p.plan_id == lock_from), None) if lock_from else None
+        data, times = res.data, res.times("drive")
+        build_problem(config, data, times, locked=locked)  # refuse a bad request now, not in the background
+    except OutreachError as exc:
+        return render_template("schedule_new.html", form=locals().get("shown", _form_defaults()), error=str(exc),
+                               **context), 400  # fmt: skip
+
+    def work(job: Job) -> dict[str, Any]:
+        served_before = {s["id"] for s in locked.raw["stops"] if "weekday" in s} if locked else set()
+        for lock in LOCK_LEVELS if locked else ("none",):
+            problem = build_problem(config, data, times, locked=locked, lock=lock)
+
+            def progress(report: Any) -> None:
+                job.elapsed = report.elapsed
+                job.message = f"{report.phase}: {report.iterations} iterations, {report.distance:.0f} km"
+
+            plan = solve(problem, time_limit=time_limit, seed=0, progress=progress)
+            if not {u.stop for u in plan.unserved} & served_before:
+                break
+        outreach = assign_outreach(plan, config.outreach, data, times) if config.outreach else None
+        document = plan_document(plan, plan_id=config.plan_id, outreach=outreach)
+        changes = timetable_changes(locked.raw, document) if locked else None
+        return {"plan": plan, "outreach": outreach, "document": document, "changes": changes,
+                "compared_with": locked.plan_id if locked else None}  # fmt: skip
+
+    job = _runner().submit(config.plan_id, time_limit, work)
+    return redirect(url_for("schedule.job", job_id=job.id))
+
+
+@bp.get("/jobs/<job_id>")
+@role_required("scheduler")
+def job(job_id: str) -> ResponseReturnValue:
+    found = _runner().get(job_id)
+    if found is None:
+        abort(404)
+    if found.status == "running":
+        import time as _time
+
+        found.elapsed = max(found.elapsed, _time.monotonic() - found.started)
+    fragments = None
+    if found.status == "done":
+        fragments = render_fragments(plan_map(found.result["document"], resources().map_settings()))
+    return render_template("schedule_job.html", job=found, map=fragments, weekdays=WEEKDAYS)
+
+
+@bp.get("/jobs/<job_id>/status.json")
+@role_required("scheduler")
+def job_status(job_id: str) -> ResponseReturnValue:
+    found = _runner().get(job_id)
+    if found is None:
+        abort(404)
+    return {"status": found.status, "percent": found.percent, "message": found.message}
+
+
+@bp.post("/jobs/<job_id>/publish")
+@role_required("scheduler")
+def publish(job_id: str) -> ResponseReturnValue:
+    found = _runner().get(job_id)
+    if found is None or found.status != "done":
+        abort(404)
+    res = resources()
+    try:
+        folder = publish_plan(
+            found.result["plan"], res.routes_dir, plan_id=found.result["document"]["plan_id"],
+            directory=res.data.directory, outreach=found.result["outreach"],
+        )  # fmt: skip
+    except OutreachError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("schedule.job", job_id=job_id))
+    flash(f"Published {folder.name}: the public pages now show its visits.", "info")
+    return redirect(url_for("schedule.index"))
