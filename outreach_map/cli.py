@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from ._files import write_text_atomic
 from .accounts import ROLES, add_user
 from .config import DATA_DIR_ENV, Settings, load_settings
 from .coverage import (
@@ -273,14 +274,6 @@ def service_areas_cmd(
     write_text_atomic(out, json.dumps(areas) + "\n")
     click.echo(f"wrote {out}: {len(areas['features'])} bands around {len(points)} {kind} points")
     _warn_if_approximate(times)
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write a file via a temporary file and rename, so a failure leaves nothing half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 # --- coverage and suggestions --------------------------------------------------------------------------------------

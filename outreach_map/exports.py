@@ -13,14 +13,13 @@ import csv
 import io
 import json
 import re
-import shutil
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._files import replace_folder
 from .directory import Directory
 from .errors import OutreachError
 from .planner.problem import WEEKDAYS, format_clock
@@ -351,22 +350,8 @@ def publish_plan(
         "runs.gpx": runs_gpx(document),
         "runs.geojson": json.dumps(runs_geojson(document), ensure_ascii=False) + "\n",
     }
-    routes_dir.mkdir(parents=True, exist_ok=True)
     target = routes_dir / plan_id
-    tmp = Path(tempfile.mkdtemp(prefix=f".{plan_id}.", dir=routes_dir))
-    try:
+    with replace_folder(target) as tmp:
         for name, text in files.items():
             (tmp / name).write_text(text, encoding="utf-8", newline="")
-        tmp.chmod(0o755)
-        if target.exists():
-            old = routes_dir / f".{plan_id}.old"
-            shutil.rmtree(old, ignore_errors=True)
-            target.rename(old)
-            tmp.rename(target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return target

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._files import write_text_atomic
 from .coverage import CoverageResult, Facility
 from .errors import OutreachError
 
@@ -232,11 +233,7 @@ def render_html(m: folium.Map) -> str:
 
 def save_map(m: folium.Map, path: Path) -> None:
     """Write a standalone HTML map atomically."""
-    page = render_html(m)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(path)
+    write_text_atomic(path, render_html(m))
 
 
 def geojson_villages(result: CoverageResult) -> dict[str, Any]:

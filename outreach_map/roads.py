@@ -16,8 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import shutil
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -31,6 +29,7 @@ import scipy.sparse as sp
 from pyproj import Transformer
 from scipy.spatial import Delaunay, cKDTree
 
+from ._files import replace_folder
 from .errors import DataFileError, OutreachError
 
 __all__ = [
@@ -275,10 +274,7 @@ def network_dir(data_dir: Path, name: str) -> Path:
 
 def save_network(network: RoadNetwork, folder: Path) -> None:
     """Write a network atomically (temporary folder, then rename)."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    tmp.chmod(0o755)
-    try:
+    with replace_folder(folder) as tmp:
         arrays: dict[str, np.ndarray] = {}
         modes = {}
         for mode, g in network.graphs.items():
@@ -298,17 +294,6 @@ def save_network(network: RoadNetwork, folder: Path) -> None:
             "parameters": dict(network.parameters), "modes": modes,
         }  # fmt: skip
         (tmp / "network.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            folder.rename(old)
-            tmp.rename(folder)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def load_network(folder: Path) -> RoadNetwork:
