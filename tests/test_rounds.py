@@ -128,3 +128,15 @@ def test_plan_bad_config_exits_2(tiny_data: Path, tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "unknown depot 'oxford'" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "routes").exists()
+
+
+def test_the_published_example_plan_passes_check_plan() -> None:
+    from outreach_map.plancheck import check_plan_file
+    from outreach_map.published import load_plan
+
+    from .conftest import EMBEDDED_DATA, PROJECT_ROOT
+
+    plan = load_plan(PROJECT_ROOT / "routes" / "example-2-vans" / "plan.json")
+    assert check_plan_file(plan, TravelTimes(load_roads(EMBEDDED_DATA))) == []
+    assert plan.cycle_weeks == 4 and len(plan.raw["vans"]) == 2
+    assert any(s.get("outreach") for s in plan.raw["stops"])
