@@ -319,6 +319,11 @@ def build_problem(
         network_source=f"{times.network.name}: {times.network.source}",
         approximate=times.approximate,
     )
+    asked = [s for s in config.overrides if s in problem.unservable]
+    if asked:
+        # A stop the request names must be servable; villages picked automatically are reported as unserved instead.
+        msg = f"stop '{asked[0]}' cannot be served: {problem.unservable[asked[0]]}"
+        raise OutreachError(msg)
     return _lock_weeks(problem, previous)
 
 

@@ -140,3 +140,13 @@ def test_the_published_example_plan_passes_check_plan() -> None:
     assert check_plan_file(plan, TravelTimes(load_roads(EMBEDDED_DATA))) == []
     assert plan.cycle_weeks == 4 and len(plan.raw["vans"]) == 2
     assert any(s.get("outreach") for s in plan.raw["stops"])
+
+
+def test_a_named_stop_that_cannot_be_served_is_refused(tiny_data: Path, tmp_path: Path) -> None:
+    from outreach_map.errors import OutreachError
+
+    # King's Sutton only on Mondays, but the van works Tuesdays and Thursdays.
+    request = _write(tmp_path, TINY_REQUEST + '\n[[stops]]\nid = "kings-sutton"\nweekdays = ["Mon"]\n')
+    config = load_round_config(request)
+    with pytest.raises(OutreachError, match=r"stop 'kings-sutton' cannot be served: .*"):
+        build_problem(config, load_dataset(tiny_data), TravelTimes(load_roads(tiny_data)))
