@@ -10,7 +10,7 @@ Build a request, freeze it, solve it, check it::
     plan = solve(builder.build(), time_limit=30)
     assert not check_plan(plan)
 
-Modules: :mod:`.problem` (stops, vans, builder), :mod:`.instances` (benchmark
+Modules: :mod:`.problem` (stops, vans, defaults), :mod:`.builder` (validation), :mod:`.instances` (benchmark
 readers), :mod:`.search` (the periodic search on PyVRP), :mod:`.timetable`
 (clock times, breaks, same time every visit), :mod:`.engine` (``solve``),
 :mod:`.solution` (the plan), :mod:`.check` (an independent checker).
@@ -18,6 +18,7 @@ readers), :mod:`.search` (the periodic search on PyVRP), :mod:`.timetable`
 
 from __future__ import annotations
 
+from . import builder as builder
 from . import check as check
 from . import engine as engine
 from . import instances as instances
@@ -25,6 +26,7 @@ from . import problem as problem
 from . import search as search
 from . import solution as solution
 from . import timetable as timetable
+from .builder import ProblemBuilder as ProblemBuilder
 from .check import check_plan as check_plan
 from .engine import solve as solve
 from .engine import solve_baseline as solve_baseline
@@ -34,7 +36,6 @@ from .problem import Day as Day
 from .problem import Location as Location
 from .problem import Pattern as Pattern
 from .problem import PlanProblem as PlanProblem
-from .problem import ProblemBuilder as ProblemBuilder
 from .problem import ProblemError as ProblemError
 from .problem import Stop as Stop
 from .problem import TimeWindow as TimeWindow
@@ -66,6 +67,7 @@ __all__ = [
     "Unserved",
     "Van",
     "Visit",
+    "builder",
     "check",
     "check_plan",
     "engine",

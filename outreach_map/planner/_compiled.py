@@ -118,6 +118,8 @@ class Compiled:
                 for w in windows
             ]
             self.free[i] = s.visits == 1 and not s.time_windows and {o.days[0] for o in self.options[i]} == working_days
+        #: grid of anchor times (scaled): 5 minutes in a timetable
+        self.anchor_step = scaled(5.0) if problem.timetable else 1
         self.shared = np.zeros(n, dtype=bool)
         for i in active:
             self.shared[i] = problem.same_time and stops[i].visits > 1

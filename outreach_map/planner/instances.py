@@ -27,7 +27,8 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import DataFileError
-from .problem import PlanProblem, ProblemBuilder, ProblemError
+from .builder import ProblemBuilder
+from .problem import PlanProblem, ProblemError
 
 __all__ = ["euclidean", "read_cordeau", "read_solomon"]
 

@@ -39,12 +39,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-from pyvrp import CostEvaluator, RandomNumberGenerator, Solution
+from pyvrp import Activity, CostEvaluator, RandomNumberGenerator, Solution
 from pyvrp import solve as pyvrp_solve
 from pyvrp.search import OPERATORS, LocalSearch, compute_neighbours
 from pyvrp.stop import MaxRuntime
 
 from ._compiled import UNBOUNDED, Compiled
+from ._insertion import DayTable, Insertion, RouteArrays
 
 __all__ = ["Progress", "SearchParams", "SearchState"]
 
@@ -123,143 +124,6 @@ class SearchState:
         return (self.unserved_prize, self.distance)
 
 
-_COLUMNS = ("a", "b", "dep", "late", "load", "cap", "dur", "maxdur", "rid", "pos")
-
-
-class _DayTable(dict[str, IntArray]):
-    """Columns over every edge of a day's runs, and a memo of insertions evaluated on them."""
-
-    def __init__(self, columns: dict[str, IntArray]) -> None:
-        super().__init__(columns)
-        self.memo: dict[tuple[object, ...], object] = {}
-
-
-class _RouteArrays:
-    """One run's edges as a block of the day table (rows as in ``_COLUMNS``)."""
-
-    __slots__ = ("block",)
-
-    def __init__(
-        self, cp: Compiled, vc: int, stops: list[int], option: list[int | None], anchor: list[int | None], rid: int
-    ) -> None:
-        cls = cp.classes[vc]
-        locs = [cls.depot, *(int(cp.loc[s]) for s in stops), cls.depot]
-        svc = [0, *(int(cp.service[s]) for s in stops), 0]
-        early = [cls.tw_early]
-        late = []
-        for s in stops:
-            o = option[s]
-            opt = None if o is None else cp.options[s][o]
-            e, lt = cp.window(s, cls.day, opt, anchor[s])
-            early.append(e)
-            late.append(lt)
-        early.append(cls.tw_early)
-        late = [cls.tw_late, *late, cls.tw_late]
-        n = len(locs)
-        la = np.array(locs, dtype=np.int64)
-        leg = cp.dur[la[:-1], la[1:]].tolist()
-        es = [0] * n
-        es[0] = early[0]
-        for i in range(1, n):
-            es[i] = max(early[i], es[i - 1] + svc[i - 1] + leg[i - 1])
-        ls = [0] * n
-        ls[-1] = late[-1]
-        for i in range(n - 2, -1, -1):
-            ls[i] = min(late[i], ls[i + 1] - svc[i] - leg[i])
-        m = n - 1
-        block = np.empty((len(_COLUMNS), m), dtype=np.int64)
-        block[0] = la[:-1]
-        block[1] = la[1:]
-        block[2] = np.array(es[:-1], dtype=np.int64) + np.array(svc[:-1], dtype=np.int64)
-        block[3] = ls[1:]
-        block[4] = sum(int(cp.demand[s]) for s in stops)
-        block[5] = cls.capacity
-        block[6] = sum(leg) + sum(svc)
-        block[7] = cls.max_duration
-        block[8] = rid
-        block[9] = np.arange(m)
-        self.block = block
-
-
-class _Insertion:
-    """Cheapest insertion of a stop into the runs of one day, vectorised over all edges."""
-
-    def __init__(self, cp: Compiled) -> None:
-        self.cp = cp
-        self.pl = 1.0  # penalty per unit of excess load
-        self.pt = 1.0  # penalty per scaled minute of time warp / excess duration
-
-    def day_table(self, state: SearchState, day: int, cache: dict[int, _RouteArrays]) -> _DayTable:
-        """Every edge of every run of ``day`` (and one virtual edge per idle van), with its run's figures."""
-        cp = self.cp
-        blocks = []
-        used = dict.fromkeys(cp.day_classes[day], 0)
-        for rid, (vc, stops) in enumerate(state.routes):
-            if cp.classes[vc].day != day:
-                continue
-            used[vc] += 1
-            if rid not in cache:
-                cache[rid] = _RouteArrays(cp, vc, stops, state.option, state.anchor, rid)
-            blocks.append(cache[rid].block)
-        for vc, count in used.items():
-            cls = cp.classes[vc]
-            if count < len(cls.vans):  # an idle van: a virtual depot-depot edge
-                idle = (
-                    cls.depot,
-                    cls.depot,
-                    cls.tw_early,
-                    cls.tw_late,
-                    0,
-                    cls.capacity,
-                    0,
-                    cls.max_duration,
-                    -1 - vc,
-                    0,
-                )
-                blocks.append(np.array(idle, dtype=np.int64)[:, None])
-        if not blocks:
-            return _DayTable({})
-        table = np.concatenate(blocks, axis=1)
-        return _DayTable({k: table[i] for i, k in enumerate(_COLUMNS)})
-
-    def best(
-        self, table: _DayTable, stop: int, window: tuple[int, int], *, feasible_only: bool
-    ) -> tuple[float, int, int]:
-        """(cost, route id or -1-class for a new run, position); cost ``inf`` when nothing fits."""
-        if not table:
-            return _INF, 0, 0
-        key = (stop, window, feasible_only)
-        found = table.memo.get(key)
-        if found is not None:
-            return found  # type: ignore[return-value]
-        result = self._best(table, stop, window, feasible_only=feasible_only)
-        table.memo[key] = result
-        return result
-
-    def _best(
-        self, table: _DayTable, stop: int, window: tuple[int, int], *, feasible_only: bool
-    ) -> tuple[float, int, int]:
-        cp = self.cp
-        c = int(cp.loc[stop])
-        a, b = table["a"], table["b"]
-        ta, tb = cp.dur[a, c], cp.dur[c, b]
-        delta = (cp.dist[a, c] + cp.dist[c, b] - cp.dist[a, b]).astype(float)
-        svc = int(cp.service[stop])
-        arrive = np.maximum(window[0], table["dep"] + ta)
-        warp = np.maximum(0, arrive - window[1]) + np.maximum(0, arrive + svc + tb - table["late"])
-        q = int(cp.demand[stop])
-        load, cap = table["load"], table["cap"]
-        excess = np.maximum(0, load + q - cap) - np.maximum(0, load - cap)
-        dur, maxdur = table["dur"], table["maxdur"]
-        over = np.maximum(0, dur + ta + tb - cp.dur[a, b] + svc - maxdur) - np.maximum(0, dur - maxdur)
-        if feasible_only:
-            cost = np.where((warp == 0) & (excess == 0) & (over == 0), delta, _INF)
-        else:
-            cost = delta + self.pl * excess + self.pt * (warp + over)
-        k = int(np.argmin(cost))
-        return float(cost[k]), int(table["rid"][k]), int(table["pos"][k])
-
-
 @dataclass(slots=True)
 class _Choice:
     """A stop's chosen option with its insertion moves (day, route id, position) and anchor."""
@@ -280,7 +144,7 @@ class _Search:
         self.rng = random.Random(seed)
         self.seed = seed
         self.progress = progress
-        self.ins = _Insertion(cp)
+        self.ins = Insertion(cp)
         served_dist = [float(cp.dist[cp.classes[0].depot, cp.loc[i]]) for i in cp.active] if cp.classes else [1.0]
         mean_q = max(1.0, float(np.mean([cp.demand[i] for i in cp.active])) if cp.active else 1.0)
         self.ins.pl = max(1.0, float(np.mean(served_dist)) / mean_q)
@@ -293,6 +157,7 @@ class _Search:
         self.iterations = 0
         self.ls_calls = 0
         self.last_report = 0.0
+        self.neighbours: tuple[tuple[int, ...], dict[Activity, list[Activity]]] | None = None
         self.start = time.perf_counter()
 
     # -- helpers -----------------------------------------------------------------------------
@@ -319,7 +184,7 @@ class _Search:
             return cp.window(stop, day, None)
         return cp.window(stop, day, opt)
 
-    def remove(self, state: SearchState, stop: int, cache: dict[int, _RouteArrays]) -> None:
+    def remove(self, state: SearchState, stop: int, cache: dict[int, RouteArrays]) -> None:
         for rid, (_, stops) in enumerate(state.routes):
             if stop in stops:
                 stops.remove(stop)
@@ -330,14 +195,14 @@ class _Search:
         state: SearchState,
         stop: int,
         o: int,
-        tables: dict[int, _DayTable],
-        cache: dict[int, _RouteArrays],
+        tables: dict[int, DayTable],
+        cache: dict[int, RouteArrays],
     ) -> tuple[float, list[tuple[int, int, int]], int | None]:
         """Total cheapest insertion over the option's days: cost, moves (day, route id, position), anchor."""
         cp = self.cp
         for day in cp.options[stop][o].days:
             if day not in tables:
-                tables[day] = self.ins.day_table(state, day, cache)
+                tables[day] = self.ins.day_table(state.routes, state.option, state.anchor, day, cache)
         if cp.shared[stop]:
             found = self.anchored_cost(stop, o, tables)
             if found[0] < _INF or not cp.required[stop]:
@@ -354,7 +219,7 @@ class _Search:
         return total, moves, None
 
     def anchored_cost(
-        self, stop: int, o: int, tables: dict[int, _DayTable]
+        self, stop: int, o: int, tables: dict[int, DayTable]
     ) -> tuple[float, list[tuple[int, int, int]], int | None]:
         """Cheapest insertion on every day of the option at one common working time (the anchor).
 
@@ -384,6 +249,8 @@ class _Search:
             over = np.maximum(0, dur + ta + tb - cp.dur[a, b] + svc - maxdur) - np.maximum(0, dur - maxdur)
             pen = self.ins.pl * excess + self.ins.pt * over
             lo = np.maximum(w_lo, table["dep"] + ta) - base
+            if cp.anchor_step > 1:  # anchors on the timetable's grid (e.g. 5 minutes)
+                lo = -((-lo) // cp.anchor_step) * cp.anchor_step
             hi = np.minimum(w_hi, table["late"] - tb - svc) - base
             rid, pos = table["rid"], table["pos"]
             if cp.break_at is not None:  # not across the nominal break
@@ -423,8 +290,8 @@ class _Search:
         o: int,
         moves: list[tuple[int, int, int]],
         anchor: int | None,
-        tables: dict[int, _DayTable],
-        cache: dict[int, _RouteArrays],
+        tables: dict[int, DayTable],
+        cache: dict[int, RouteArrays],
     ) -> None:
         state.option[stop] = o
         state.anchor[stop] = anchor
@@ -464,8 +331,8 @@ class _Search:
     def recreate(self, state: SearchState, pending: list[int], *, regret: bool = True) -> None:
         """Insert ``pending`` stops: in the given order, or by regret (required first, then by population)."""
         cp = self.cp
-        tables: dict[int, _DayTable] = {}
-        cache: dict[int, _RouteArrays] = {}
+        tables: dict[int, DayTable] = {}
+        cache: dict[int, RouteArrays] = {}
         todo = list(pending)
         while todo:
             if regret:
@@ -498,7 +365,7 @@ class _Search:
                 state.anchor[chosen.stop] = None
 
     def best_option(
-        self, state: SearchState, stop: int, tables: dict[int, _DayTable], cache: dict[int, _RouteArrays]
+        self, state: SearchState, stop: int, tables: dict[int, DayTable], cache: dict[int, RouteArrays]
     ) -> _Choice:
         best = _Choice(stop, _INF, -1, [], None)
         for o in range(len(self.cp.options[stop])):
@@ -515,8 +382,8 @@ class _Search:
         moved = 0
         candidates = list(self.choice)
         self.rng.shuffle(candidates)
-        cache: dict[int, _RouteArrays] = {}
-        tables: dict[int, _DayTable] = {}
+        cache: dict[int, RouteArrays] = {}
+        tables: dict[int, DayTable] = {}
         for stop in candidates:
             o_old = state.option[stop]
             if o_old is None:
@@ -572,7 +439,12 @@ class _Search:
         if not owner:
             return state
         init = cp.solution(data, owner, state.routes)
-        ls = LocalSearch(data, RandomNumberGenerator(self.rng.randrange(1 << 30)), compute_neighbours(data))
+        # PyVRP's granular neighbourhood costs O(n^2); it is refreshed every few calls while the
+        # clients stay the same stops (only some change days in between)
+        layout = tuple(s for s, _ in owner)
+        if self.neighbours is None or self.neighbours[0] != layout or self.ls_calls % 6 == 0:
+            self.neighbours = (layout, compute_neighbours(data))
+        ls = LocalSearch(data, RandomNumberGenerator(self.rng.randrange(1 << 30)), self.neighbours[1])
         for op in OPERATORS:
             if op.supports(data):
                 ls.add_operator(op(data))
@@ -640,7 +512,7 @@ class _Search:
             removed = [served[int(j)] for j in np.argsort(near)[:k]]
         else:
             removed = self.rng.sample(served, k)
-        cache: dict[int, _RouteArrays] = {}
+        cache: dict[int, RouteArrays] = {}
         for stop in removed:
             self.remove(state, stop, cache)
             state.option[stop] = None
@@ -733,18 +605,20 @@ def baseline(cp: Compiled, *, time_limit: float, seed: int = 0) -> SearchState:
     """The naive method: balance the visits over the days, then route each day with PyVRP.
 
     Each stop (most visits first) takes the option whose busiest day is least
-    loaded (service minutes plus a share of the depot round trip); each day is
-    then routed separately for ``time_limit / days`` seconds.
+    loaded (demand per van when vans have a capacity, else visit minutes per
+    van); each day is then routed separately for ``time_limit / days`` seconds.
     """
     engine = _Search(cp, seed=seed, params=SearchParams(), progress=None)
     state = SearchState([None] * len(cp.options), [], [None] * len(cp.options))
     load = dict.fromkeys(range(cp.n_days), 0.0)
     order = sorted(cp.active, key=lambda i: (-cp.problem.stops[i].visits, -int(cp.demand[i]), -int(cp.service[i])))
     capacity = {d: sum(len(cp.classes[vc].vans) for vc in cp.day_classes[d]) for d in range(cp.n_days)}
+    by_demand = any(vc.capacity < UNBOUNDED for vc in cp.classes) and bool(cp.demand[cp.active].any())
     for i in order:
         if not cp.options[i]:
             continue
-        weight = float(cp.demand[i]) + float(cp.service[i]) + 1.0
+        # balance the load when vans have a capacity, else the visit time
+        weight = float(cp.demand[i]) if by_demand else float(cp.service[i]) + 1.0
         best = min(
             range(len(cp.options[i])),
             key=lambda o: (

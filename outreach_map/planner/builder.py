@@ -1,0 +1,513 @@
+"""The builder of plan requests: validates each stop and van as it is added, then freezes.
+
+Examples
+--------
+>>> b = ProblemBuilder(cycle_weeks=2)
+>>> _ = b.add_van("van-1", depot=DEFAULT_DEPOTS["daventry"])
+>>> _ = b.add_stop("badby", name="Badby", lat=52.2245, lon=-1.1780, population=640, frequency_weeks=2)
+>>> problem = b.build()
+>>> [len(s.patterns) for s in problem.stops]  # 5 weekdays x 2 phases
+[10]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import numpy.typing as npt
+
+from .problem import (
+    CIRCUITY,
+    DEFAULT_BREAK_MINUTES,
+    DEFAULT_BREAK_WINDOW,
+    DEFAULT_DEPOTS,
+    DEFAULT_SHIFT_END,
+    DEFAULT_SHIFT_START,
+    DEFAULT_WEEKDAYS,
+    LOCAL_SPEED_KMH,
+    WEEKDAYS,
+    Day,
+    Location,
+    Pattern,
+    PlanProblem,
+    ProblemError,
+    Stop,
+    TimeWindow,
+    TravelFunction,
+    Van,
+    clock,
+    default_duration,
+    default_frequency,
+    format_clock,
+    straight_line_travel,
+)
+
+__all__ = ["ProblemBuilder", "unservable_reason"]
+
+
+def _weekday_list(value: Iterable[int | str], *, who: str) -> tuple[int, ...]:
+    days: list[int] = []
+    for item in value:
+        if isinstance(item, str):
+            name = item.strip()[:3].title()
+            if name not in WEEKDAYS:
+                msg = f"{who}: {item!r} is not a weekday; expected one of {', '.join(WEEKDAYS)}"
+                raise ProblemError(msg)
+            days.append(WEEKDAYS.index(name))
+        elif isinstance(item, int) and 0 <= item <= 6:
+            days.append(item)
+        else:
+            msg = f"{who}: {item!r} is not a weekday; expected 0 (Mon) to 6 (Sun) or a name"
+            raise ProblemError(msg)
+    return tuple(sorted(set(days)))
+
+
+@dataclass
+class _StopDraft:
+    id: str
+    name: str
+    location: int
+    duration: float
+    frequency: int | None
+    weekdays: tuple[int, ...]
+    windows: tuple[TimeWindow, ...]
+    population: int
+    demand: int
+    outreach: bool
+    required: bool
+    patterns: tuple[frozenset[int], ...] | None
+    first_week: int | None = None
+
+
+class ProblemBuilder:
+    """Collects stops and vans, checking each as it is added; :meth:`build` freezes them.
+
+    Give exactly one of ``cycle_weeks`` (a timetable of 1-4 weeks, or longer)
+    and ``days`` (a general horizon, for benchmarks).
+
+    Parameters
+    ----------
+    cycle_weeks
+        Weeks in the timetable cycle.
+    days
+        Days in a general horizon.
+    start_date
+        First day of the cycle; must be a Monday.
+    name
+        A name for the plan.
+    strict
+        Refuse stops that no van can serve (too far for a shift, or no van on
+        their weekdays) with an error; with ``strict=False`` they are kept and
+        reported as unserved with the reason.
+    same_time
+        Require every visit of a stop at the same clock time (default: on for
+        timetables, off for general horizons).
+    """
+
+    def __init__(
+        self,
+        *,
+        cycle_weeks: int | None = None,
+        days: int | None = None,
+        start_date: date | None = None,
+        name: str = "plan",
+        strict: bool = True,
+        same_time: bool | None = None,
+    ) -> None:
+        if (cycle_weeks is None) == (days is None):
+            msg = "give exactly one of cycle_weeks (a timetable) and days (a general horizon)"
+            raise ProblemError(msg)
+        if cycle_weeks is not None and not (isinstance(cycle_weeks, int) and 1 <= cycle_weeks <= 52):
+            msg = f"cycle_weeks is {cycle_weeks!r}; expected a whole number of weeks from 1 to 52"
+            raise ProblemError(msg)
+        if days is not None and not (isinstance(days, int) and 1 <= days <= 366):
+            msg = f"days is {days!r}; expected a whole number of days from 1 to 366"
+            raise ProblemError(msg)
+        if start_date is not None and start_date.weekday() != 0:
+            msg = f"start_date {start_date.isoformat()} is a {WEEKDAYS[start_date.weekday()]}; expected a Monday"
+            raise ProblemError(msg)
+        self.cycle_weeks = cycle_weeks
+        self.n_days = 7 * cycle_weeks if cycle_weeks is not None else int(days or 0)
+        self.start_date = start_date
+        self.name = name
+        self.strict = strict
+        self.same_time = cycle_weeks is not None if same_time is None else same_time
+        self._locations: list[Location] = []
+        self._location_ids: dict[str, int] = {}
+        self._stops: list[_StopDraft] = []
+        self._vans: list[Van] = []
+
+    # -- locations ---------------------------------------------------------------------------
+
+    def add_location(
+        self,
+        id: str,
+        *,
+        name: str | None = None,
+        lat: float | None = None,
+        lon: float | None = None,
+        x: float | None = None,
+        y: float | None = None,
+    ) -> int:
+        """Add a matrix row (a depot or a place) and return its index; an existing id returns its row."""
+        if id in self._location_ids:
+            return self._location_ids[id]
+        if (lat is None) != (lon is None):
+            msg = f"location '{id}': give both lat and lon, or neither"
+            raise ProblemError(msg)
+        if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            msg = f"location '{id}': ({lat}, {lon}) is not a WGS84 position"
+            raise ProblemError(msg)
+        self._locations.append(Location(id, name or id, lat, lon, x, y))
+        self._location_ids[id] = len(self._locations) - 1
+        return len(self._locations) - 1
+
+    def _resolve_location(
+        self, who: str, where: Location | int | str | None, lat: float | None, lon: float | None
+    ) -> int:
+        if isinstance(where, Location):
+            return self.add_location(where.id, name=where.name, lat=where.lat, lon=where.lon, x=where.x, y=where.y)
+        if isinstance(where, str):
+            if where in DEFAULT_DEPOTS:
+                return self._resolve_location(who, DEFAULT_DEPOTS[where], None, None)
+            if where not in self._location_ids:
+                msg = f"{who}: no location '{where}'; add it first or give lat/lon"
+                raise ProblemError(msg)
+            return self._location_ids[where]
+        if isinstance(where, int) and not isinstance(where, bool):
+            if not 0 <= where < len(self._locations):
+                msg = f"{who}: location index {where} is out of range; expected 0 to {len(self._locations) - 1}"
+                raise ProblemError(msg)
+            return where
+        if lat is None or lon is None:
+            msg = f"{who} has no coordinates; expected lat and lon (or a location)"
+            raise ProblemError(msg)
+        ident = who.split("'")[1] if "'" in who else who
+        return self.add_location(ident, lat=lat, lon=lon)
+
+    # -- vans --------------------------------------------------------------------------------
+
+    def add_van(
+        self,
+        id: str,
+        *,
+        depot: Location | int | str,
+        name: str | None = None,
+        shift_start: str | float = DEFAULT_SHIFT_START,
+        shift_end: str | float | None = DEFAULT_SHIFT_END,
+        break_minutes: float = DEFAULT_BREAK_MINUTES,
+        break_window: TimeWindow | str | tuple[str | float, str | float] = DEFAULT_BREAK_WINDOW,
+        weekdays: Iterable[int | str] | None = None,
+        days: Iterable[int] | None = None,
+        capacity: int | None = None,
+        max_duration: float | None = None,
+    ) -> Van:
+        """Add a van; ``weekdays`` in a timetable (default Monday-Friday), ``days`` in a general horizon.
+
+        Raises
+        ------
+        ProblemError
+            Duplicate id, no working day, a shift that ends before it starts, a
+            break longer than the shift or outside it.
+        """
+        who = f"van '{id}'"
+        if any(v.id == id for v in self._vans):
+            msg = f"{who}: duplicate id; every van needs its own"
+            raise ProblemError(msg)
+        start = clock(shift_start)
+        end = None if shift_end is None else clock(shift_end)
+        if end is not None and end <= start:
+            msg = f"{who}: shift ends ({format_clock(end)}) before it starts ({format_clock(start)})"
+            raise ProblemError(msg)
+        window = TimeWindow.parse(break_window)
+        if break_minutes < 0 or not math.isfinite(break_minutes):
+            msg = f"{who}: break of {break_minutes} minutes; expected 0 or more"
+            raise ProblemError(msg)
+        if break_minutes > 0:
+            shift = math.inf if end is None else end - start
+            if break_minutes >= shift:
+                msg = f"{who}: a {break_minutes:g}-minute break is longer than the {shift:g}-minute shift"
+                raise ProblemError(msg)
+            lo, hi = max(window.start, start), min(window.end, math.inf if end is None else end)
+            if hi - lo < break_minutes:
+                msg = (
+                    f"{who}: the {break_minutes:g}-minute break does not fit in its window {window} "
+                    f"within the shift; expected a window inside the shift at least as long as the break"
+                )
+                raise ProblemError(msg)
+        if capacity is not None and capacity < 0:
+            msg = f"{who}: capacity {capacity}; expected 0 or more"
+            raise ProblemError(msg)
+        if max_duration is not None and max_duration <= break_minutes:
+            msg = f"{who}: max_duration {max_duration:g} leaves no time beyond the break"
+            raise ProblemError(msg)
+        if self.cycle_weeks is not None:
+            if days is not None:
+                msg = f"{who}: a timetable van takes weekdays, not days"
+                raise ProblemError(msg)
+            wd = _weekday_list(DEFAULT_WEEKDAYS if weekdays is None else weekdays, who=who)
+            working = frozenset(7 * w + d for w in range(self.cycle_weeks) for d in wd)
+        else:
+            if weekdays is not None:
+                msg = f"{who}: a general-horizon van takes days, not weekdays"
+                raise ProblemError(msg)
+            wd = ()
+            working = frozenset(range(self.n_days)) if days is None else frozenset(days)
+            bad = [d for d in working if not (isinstance(d, int) and 0 <= d < self.n_days)]
+            if bad:
+                msg = f"{who}: day {bad[0]!r} is outside the horizon; expected 0 to {self.n_days - 1}"
+                raise ProblemError(msg)
+        if not working:
+            msg = f"{who} has no working day; expected at least one weekday"
+            raise ProblemError(msg)
+        depot_index = self._resolve_location(who, depot, None, None)
+        van = Van(
+            id=id, name=name or id, depot=depot_index, days=working, shift_start=start, shift_end=end,
+            break_minutes=float(break_minutes), break_window=window, weekdays=wd, capacity=capacity,
+            max_duration=max_duration,
+        )  # fmt: skip
+        self._vans.append(van)
+        return van
+
+    # -- stops -------------------------------------------------------------------------------
+
+    def add_stop(
+        self,
+        id: str,
+        *,
+        name: str | None = None,
+        lat: float | None = None,
+        lon: float | None = None,
+        location: Location | int | str | None = None,
+        duration: float | None = None,
+        frequency_weeks: int | None = None,
+        weekdays: Iterable[int | str] | None = None,
+        time_windows: Iterable[TimeWindow | str | tuple[str | float, str | float]] = (),
+        population: int = 0,
+        demand: int = 0,
+        outreach: bool = False,
+        required: bool = False,
+        patterns: Iterable[Iterable[int]] | None = None,
+        first_week: int | None = None,
+    ) -> None:
+        """Add a stop.
+
+        In a timetable, ``duration`` defaults by population (:func:`default_duration`)
+        and ``frequency_weeks`` too (:func:`default_frequency`); ``weekdays`` are the
+        allowed weekdays (default: any the vans work) and ``first_week`` (from 1,
+        at most ``frequency_weeks``) fixes the weeks of the visits. A single
+        weekday, ``first_week`` and a zero-width time window together lock a
+        stop's timetable entry. In a general horizon give ``patterns``, the
+        allowed day sets (default: any single day).
+
+        Raises
+        ------
+        ProblemError
+            Duplicate id, no coordinates, a frequency that does not divide the
+            cycle, a bad duration, window or pattern.
+        """
+        who = f"stop '{id}'"
+        if any(s.id == id for s in self._stops):
+            msg = f"{who}: duplicate id; every stop needs its own"
+            raise ProblemError(msg)
+        if population < 0 or demand < 0:
+            msg = f"{who}: population and demand must be 0 or more"
+            raise ProblemError(msg)
+        dur = default_duration(population) if duration is None else float(duration)
+        if not (math.isfinite(dur) and dur >= 0):
+            msg = f"{who}: duration {duration!r}; expected minutes >= 0"
+            raise ProblemError(msg)
+        windows = tuple(TimeWindow.parse(w) for w in time_windows)
+        freq: int | None = None
+        wd: tuple[int, ...] = ()
+        explicit: tuple[frozenset[int], ...] | None = None
+        if self.cycle_weeks is not None:
+            if patterns is not None:
+                msg = f"{who}: a timetable stop takes frequency_weeks and weekdays, not patterns"
+                raise ProblemError(msg)
+            freq = default_frequency(population, self.cycle_weeks) if frequency_weeks is None else frequency_weeks
+            if not isinstance(freq, int) or freq < 1 or self.cycle_weeks % freq:
+                divisors = [f for f in range(1, self.cycle_weeks + 1) if self.cycle_weeks % f == 0]
+                msg = (
+                    f"{who}: a visit every {freq} weeks does not divide the {self.cycle_weeks}-week cycle; "
+                    f"expected one of {', '.join(map(str, divisors))}"
+                )
+                raise ProblemError(msg)
+            wd = _weekday_list(range(7) if weekdays is None else weekdays, who=who)
+            if not wd:
+                msg = f"{who}: no allowed weekday"
+                raise ProblemError(msg)
+            if first_week is not None and not (isinstance(first_week, int) and 1 <= first_week <= freq):
+                msg = f"{who}: first_week {first_week!r}; expected a week from 1 to {freq} (the visit frequency)"
+                raise ProblemError(msg)
+        else:
+            if frequency_weeks is not None or weekdays is not None or first_week is not None:
+                msg = f"{who}: a general-horizon stop takes patterns, not frequency_weeks or weekdays"
+                raise ProblemError(msg)
+            sets = (
+                [frozenset([d]) for d in range(self.n_days)] if patterns is None else [frozenset(p) for p in patterns]
+            )
+            if not sets:
+                msg = f"{who}: no allowed day pattern"
+                raise ProblemError(msg)
+            for p in sets:
+                bad = [d for d in p if not (isinstance(d, int) and 0 <= d < self.n_days)]
+                if bad or not p:
+                    msg = f"{who}: pattern {sorted(p)} has a day outside the horizon 0-{self.n_days - 1}"
+                    raise ProblemError(msg)
+            if len({len(p) for p in sets}) != 1:
+                msg = f"{who}: patterns have different numbers of days; expected one visit count"
+                raise ProblemError(msg)
+            explicit = tuple(dict.fromkeys(sets))
+        if isinstance(location, Location | str) or (isinstance(location, int) and not isinstance(location, bool)):
+            loc = self._resolve_location(who, location, None, None)
+        else:
+            loc = self._resolve_location(who, None, lat, lon)
+            if name is not None:
+                old = self._locations[loc]
+                self._locations[loc] = Location(old.id, name, old.lat, old.lon, old.x, old.y)
+        self._stops.append(
+            _StopDraft(
+                id,
+                name or id,
+                loc,
+                dur,
+                freq,
+                wd,
+                windows,
+                int(population),
+                int(demand),
+                outreach,
+                required,
+                explicit,
+                first_week,
+            )
+        )
+
+    # -- build -------------------------------------------------------------------------------
+
+    def build(
+        self,
+        *,
+        minutes: npt.ArrayLike | None = None,
+        km: npt.ArrayLike | None = None,
+        travel: TravelFunction | None = None,
+        network_source: str | None = None,
+        approximate: bool | None = None,
+    ) -> PlanProblem:
+        """Freeze into a :class:`PlanProblem`.
+
+        Travel comes from ``minutes`` and ``km`` (location x location, rows in
+        the order locations were added), else from ``travel`` (e.g. a road
+        network), else from straight lines (:func:`straight_line_travel`,
+        labelled approximate).
+
+        Raises
+        ------
+        ProblemError
+            No van or no stop, bad matrices, and (when strict) any stop that no
+            van can serve, naming the stop and why.
+        """
+        if not self._vans:
+            msg = "no van; add at least one with add_van()"
+            raise ProblemError(msg)
+        if not self._stops:
+            msg = "no stop; add at least one with add_stop()"
+            raise ProblemError(msg)
+        if (minutes is None) != (km is None):
+            msg = "give both the minutes and the km matrix, or neither"
+            raise ProblemError(msg)
+        if minutes is not None and km is not None:
+            t_matrix, d_matrix = np.array(minutes, dtype=float), np.array(km, dtype=float)
+            source = network_source or "given matrices"
+            approx = bool(approximate) if approximate is not None else False
+        else:
+            fn = travel or straight_line_travel()
+            t_matrix, d_matrix = fn(self._locations)
+            t_matrix, d_matrix = np.array(t_matrix, dtype=float), np.array(d_matrix, dtype=float)
+            default_source = f"straight line x {CIRCUITY} at {LOCAL_SPEED_KMH:g} km/h"
+            source = network_source or (default_source if travel is None else "travel function")
+            approx = travel is None if approximate is None else approximate
+        days = self._days()
+        stops = [self._freeze_stop(s) for s in self._stops]
+        problem = PlanProblem(
+            name=self.name, stops=tuple(stops), vans=tuple(self._vans), days=days, locations=tuple(self._locations),
+            minutes=t_matrix, km=d_matrix, cycle_weeks=self.cycle_weeks, start_date=self.start_date,
+            same_time=self.same_time, network_source=source, approximate=approx,
+        )  # fmt: skip
+        unservable = {s.id: why for s in problem.stops if (why := unservable_reason(problem, s)) is not None}
+        if unservable and self.strict:
+            first = next(iter(unservable))
+            more = f" (and {len(unservable) - 1} more)" if len(unservable) > 1 else ""
+            msg = f"stop '{first}' cannot be served: {unservable[first]}{more}"
+            raise ProblemError(msg)
+        return PlanProblem(
+            name=problem.name, stops=problem.stops, vans=problem.vans, days=days, locations=problem.locations,
+            minutes=t_matrix, km=d_matrix, cycle_weeks=self.cycle_weeks, start_date=self.start_date,
+            same_time=self.same_time, unservable=unservable, network_source=source, approximate=approx,
+        )  # fmt: skip
+
+    def _days(self) -> tuple[Day, ...]:
+        if self.cycle_weeks is None:
+            return tuple(Day(i) for i in range(self.n_days))
+        return tuple(Day(7 * w + d, w, d) for w in range(self.cycle_weeks) for d in range(7))
+
+    def _freeze_stop(self, s: _StopDraft) -> Stop:
+        if s.patterns is not None:
+            patterns = tuple(Pattern(p) for p in s.patterns)
+            visits = len(s.patterns[0])
+        else:
+            assert self.cycle_weeks is not None and s.frequency is not None
+            visits = self.cycle_weeks // s.frequency
+            patterns = tuple(
+                Pattern(frozenset(7 * (phase + k * s.frequency) + w for k in range(visits)), w, phase)
+                for w in s.weekdays
+                for phase in (range(s.frequency) if s.first_week is None else [s.first_week - 1])
+            )
+        return Stop(
+            id=s.id, name=s.name, location=s.location, duration=s.duration, visits=visits, patterns=patterns,
+            frequency_weeks=s.frequency, weekdays=s.weekdays, time_windows=s.windows, population=s.population,
+            demand=s.demand, outreach=s.outreach, required=s.required,
+        )  # fmt: skip
+
+
+def unservable_reason(problem: PlanProblem, stop: Stop) -> str | None:
+    """Why no van can ever serve ``stop`` (``None`` when some van can).
+
+    Checks, for each van working on some day of an allowed pattern, that a
+    run from its depot to the stop and back, with the visit and the break,
+    fits the shift, the duration limit, the capacity and a time window.
+    """
+    working = [v for v in problem.vans if any(p.days & v.days for p in stop.patterns)]
+    # a pattern is usable only if a van works on each of its days
+    usable = [p for p in stop.patterns if all(problem.vans_on(d) for d in p.days)]
+    if not working or not usable:
+        if problem.timetable:
+            names = ", ".join(WEEKDAYS[d] for d in stop.weekdays)
+            return f"no van works on its allowed weekdays ({names})"
+        return "no van works on any of its allowed day patterns"
+    reasons: list[str] = []
+    for van in working:
+        out = float(problem.minutes[van.depot, stop.location])
+        back = float(problem.minutes[stop.location, van.depot])
+        if van.capacity is not None and stop.demand > van.capacity:
+            reasons.append(f"its demand {stop.demand} exceeds van '{van.id}' capacity {van.capacity}")
+            continue
+        if out + stop.duration + back > van.available_minutes + 1e-9:
+            reasons.append(
+                f"farther than a shift allows: {out:.0f} min out + {stop.duration:g} min visit + {back:.0f} min back "
+                f"from van '{van.id}' depot exceeds the {van.available_minutes:g} minutes available"
+            )
+            continue
+        earliest = van.shift_start + out
+        latest = math.inf if van.shift_end is None else van.shift_end - back - stop.duration
+        windows = [(w.start, w.end) for w in stop.time_windows] or [(0.0, math.inf)]
+        if not any(max(earliest, lo) <= min(latest, hi) + 1e-9 for lo, hi in windows):
+            reasons.append(f"none of its time windows can be reached within van '{van.id}' shift")
+            continue
+        return None
+    return "; ".join(dict.fromkeys(reasons))
