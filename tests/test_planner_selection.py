@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from outreach_map.planner import PlanProblem, ProblemBuilder, check_plan, solve
+from outreach_map.planner import PlanProblem, ProblemBuilder, Progress, check_plan, solve
 
 #: Depot and five places: three villages 10-20 minutes out, one 4 hours away, one only open on Sundays.
 MINUTES = np.array(
@@ -68,6 +68,8 @@ def test_with_a_second_van_everyone_reachable_is_served() -> None:
         builder.add_location(name)
         builder.add_stop(name, location=name, duration=150, population=100)
     problem = builder.build(minutes=MINUTES[:4, :4], km=MINUTES[:4, :4] * 0.67)
-    plan = solve(problem, time_limit=0.5, seed=1)
+    events: list[Progress] = []
+    plan = solve(problem, time_limit=0.5, seed=1, progress=events.append)
     assert set(plan.assignments) == {"big", "middling", "small"}
+    assert events[-1].phase == "done" and events[-1].population == 300
     assert len(plan.runs) == 2 and check_plan(plan) == []

@@ -81,6 +81,7 @@ class _StopDraft:
     required: bool
     patterns: tuple[frozenset[int], ...] | None
     first_week: int | None = None
+    any_weekday: bool = False
 
 
 class ProblemBuilder:
@@ -385,6 +386,7 @@ class ProblemBuilder:
                 required,
                 explicit,
                 first_week,
+                self.cycle_weeks is not None and weekdays is None,
             )
         )
 
@@ -463,11 +465,15 @@ class ProblemBuilder:
         else:
             assert self.cycle_weeks is not None and s.frequency is not None
             visits = self.cycle_weeks // s.frequency
+            weekdays = s.weekdays
+            if s.any_weekday:  # no weekdays given: those the vans work
+                weekdays = tuple(sorted({d for v in self._vans for d in v.weekdays}))
             patterns = tuple(
                 Pattern(frozenset(7 * (phase + k * s.frequency) + w for k in range(visits)), w, phase)
-                for w in s.weekdays
+                for w in weekdays
                 for phase in (range(s.frequency) if s.first_week is None else [s.first_week - 1])
             )
+            s = _StopDraft(**{**s.__dict__, "weekdays": weekdays})
         return Stop(
             id=s.id, name=s.name, location=s.location, duration=s.duration, visits=visits, patterns=patterns,
             frequency_weeks=s.frequency, weekdays=s.weekdays, time_windows=s.windows, population=s.population,

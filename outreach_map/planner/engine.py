@@ -150,17 +150,19 @@ def _plan(
         elif stop.required:
             why = "could not be fitted into the runs (capacity, duration or time windows)"
             code = "van_time"
+        elif not state.feasible:
+            why, code = "no feasible plan was found in the time limit", "van_time"
+        elif all(problem.stops[a.stop_index].population >= stop.population for a in assignments.values()):
+            why = f"not enough van time: lower priority (population {stop.population}) than the served stops"
+            code = "van_time"
         else:
-            why = (
-                f"not enough van time: lower priority (population {stop.population}) than the served stops"
-                if state.feasible
-                else "no feasible plan was found in the time limit"
-            )
+            every = f" every {stop.frequency_weeks} weeks" if stop.frequency_weeks else ""
+            why = f"not enough van time: no run has room for its {stop.duration:g}-minute visit{every}"
             code = "van_time"
         unserved.append(Unserved(stop.id, i, code, why))
     stats = SolveStats(
         method=method, runtime=time.perf_counter() - started, iterations=int(state.stats.get("iterations", 0)),
-        seed=seed, time_limit=time_limit, time_step=result.step,
+        seed=seed, time_limit=time_limit, time_step=result.step, on_grid=result.on_grid,
     )  # fmt: skip
     return Plan(problem, tuple(runs), assignments, tuple(unserved), stats)
 

@@ -7,8 +7,8 @@ search is a large-neighbourhood search over pattern assignments:
 1. **Construction**: stops in order of difficulty (most visits first) each take
    the pattern whose days have the cheapest total insertion into the routes built
    so far; PyVRP's iterated local search then routes the whole horizon.
-2. **Ruin and recreate**: remove 5-30 % of the stops (those near a random seed
-   stop, or at random) from every day they are on, and put them back one at a
+2. **Ruin and recreate**: remove up to a quarter of the stops (3 to 40; mostly
+   those nearest a random seed stop, else at random) from every day they are on, and put them back one at a
    time by *regret* insertion over their patterns: a stop's cost for a pattern
    is the sum of its cheapest insertions on the pattern's days (vectorised over
    every edge of every run of the day, with capacity, duration and time-window

@@ -160,7 +160,7 @@ class Unserved:
 
 @dataclass(frozen=True, slots=True)
 class SolveStats:
-    """How the plan was found."""
+    """How the plan was found; ``on_grid`` is the share of visit times on the ``time_step`` grid."""
 
     method: str
     runtime: float
@@ -168,6 +168,7 @@ class SolveStats:
     seed: int
     time_limit: float
     time_step: float
+    on_grid: float
 
 
 @dataclass(frozen=True, eq=False)

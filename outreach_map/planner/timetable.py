@@ -16,13 +16,17 @@ each visit, each run's break and each run's return to the depot:
   search already gave all its visits the same weekday, every ``f`` weeks).
   Waiting before a visit absorbs the differences between weeks.
 
-Visit times are rounded up to ``step`` minutes during the propagation (a
-monotone operator, so the least fixed point still exists and is exact for
-"times on the grid"). If the system has no solution the label of some variable
-passes its upper bound; the chain of predecessors names the runs and stops in
-conflict. Repair: first a finer grid (5, then 1 minute, then exact), then other
-break positions on the runs in the conflict, and last the stop of least
-population in the conflict is dropped (all its visits), with the reason.
+If the system has no solution the label of some variable passes its upper
+bound (or keeps growing, a positive cycle); the chain of predecessors names the
+runs and stops in conflict. Repair: the break position change (on any run, those
+in the conflict first) that most reduces the total excess over the bounds; when
+none helps, the stop of least population in the conflict (one visited more than
+once, if any) is dropped, all its visits, with the reason.
+
+Once the exact system is feasible, visit times are put on a ``step`` grid (5
+minutes in a timetable) by rounding up during the propagation (a monotone
+operator, so the least fixed point is exact for "times on the grid"); runs in a
+conflict on the grid fall back to the minute, then to exact times.
 """
 
 from __future__ import annotations
@@ -66,11 +70,16 @@ class RunTimes:
 
 @dataclass(frozen=True, slots=True)
 class TimetableResult:
-    """Times per run (``None`` for a run left empty) and the stops dropped with the reason."""
+    """Times per run (``None`` for a run left empty), the stops dropped with the reason, the grid.
+
+    ``on_grid`` is the share of visit times on the ``step`` grid (the others are
+    on the minute or exact, where the grid did not fit the shift).
+    """
 
     times: tuple[RunTimes | None, ...]
     dropped: tuple[tuple[int, str], ...]
     step: float
+    on_grid: float
 
 
 class _System:
@@ -165,12 +174,16 @@ class _System:
             return math.inf
         return sum(max(0.0, v - u) for v, u in zip(x, self.ub, strict=True))
 
-    def solve(self, step: float, *, bounded: bool = True) -> tuple[list[float] | None, int | None, list[int]]:
-        """Least solution, or (None, violated variable, predecessor chain)."""
+    def solve(
+        self, step: float | list[float], *, bounded: bool = True
+    ) -> tuple[list[float] | None, int | None, list[int]]:
+        """Least solution, or (None, violated variable, predecessor chain).
+
+        ``step`` is the grid of visit starts (one for all, or one per variable; 0 = exact).
+        """
         n = len(self.lb)
-        x = list(self.lb)
-        if step > 0:
-            x = [math.ceil(v / step - _EPS) * step if self.is_visit[i] else v for i, v in enumerate(x)]
+        grid = step if isinstance(step, list) else [step if self.is_visit[i] else 0.0 for i in range(n)]
+        x = [math.ceil(v / grid[i] - _EPS) * grid[i] if grid[i] > 0 else v for i, v in enumerate(self.lb)]
         pred = [-1] * n
         updates = [0] * n
         queue = deque(range(n))
@@ -183,8 +196,8 @@ class _System:
             queued[i] = False
             for j, w in self.adj[i]:
                 v = x[i] + w
-                if step > 0 and self.is_visit[j]:
-                    v = math.ceil(v / step - _EPS) * step
+                if grid[j] > 0:
+                    v = math.ceil(v / grid[j] - _EPS) * grid[j]
                 if v > x[j] + _EPS:
                     x[j] = v
                     pred[j] = i
@@ -244,6 +257,28 @@ def _times(problem: PlanProblem, system: _System, x: list[float], gaps: list[int
     return out
 
 
+def _on_grid(system: _System, step: float) -> tuple[list[float], float]:
+    """Times on the ``step`` grid where the runs allow; runs in conflict fall back to 1 minute, then exact.
+
+    Returns the times and the share of visit variables on the requested grid.
+    The exact system must be feasible, so this ends.
+    """
+    n = len(system.lb)
+    visits = [i for i in range(n) if system.is_visit[i]]
+    grid = [step if system.is_visit[i] else 0.0 for i in range(n)]
+    while True:
+        x, _, chain = system.solve(grid)
+        if x is not None:
+            share = sum(1 for i in visits if grid[i] == step) / max(1, len(visits)) if step > 0 else 1.0
+            return x, share
+        runs = {system.owner[v][0] for v in chain}
+        coarse = [i for i in visits if grid[i] > 0 and (i in chain or system.owner[i][0] in runs)]
+        if not coarse:
+            coarse = [i for i in visits if grid[i] > 0]
+        for i in coarse:
+            grid[i] = 1.0 if grid[i] > 1.0 else 0.0
+
+
 def align(
     problem: PlanProblem,
     runs: list[RunSpec],
@@ -275,20 +310,13 @@ def align(
     dropped: list[tuple[int, str]] = []
     gaps = [_initial_gap(problem, run) for run in runs]
     tried: set[tuple[int, int, float]] = set()
-    steps = [s for s in dict.fromkeys([step, 1.0, 0.0]) if s <= step] if step > 0 else [0.0]
     while True:
         system = _System(problem, runs, gaps, share)
-        failure: tuple[int, list[int]] | None = None
-        for s in steps:
-            x, bad, chain = system.solve(s)
-            if x is not None:
-                times: list[RunTimes | None] = list(_times(problem, system, x, gaps))
-                return TimetableResult(tuple(times), tuple(dropped), s)
-            if failure is None:
-                assert bad is not None
-                failure = (bad, chain)
-        assert failure is not None
-        _, chain = failure
+        x, _, chain = system.solve(0.0)
+        if x is not None:
+            x, on_grid = _on_grid(system, step)
+            times: list[RunTimes | None] = list(_times(problem, system, x, gaps))
+            return TimetableResult(tuple(times), tuple(dropped), step, on_grid)
         involved_runs = sorted({system.owner[v][0] for v in chain})
         # 1. move breaks: the single change that most reduces the total violation, runs in the conflict first
         current = system.violation()
@@ -318,7 +346,7 @@ def align(
             stops_in_chain = [s for r in involved_runs for s in runs[r].stops]
         if not stops_in_chain or (max_drops is not None and len(dropped) >= max_drops):
             times_none: list[RunTimes | None] = [None] * len(runs)
-            return TimetableResult(tuple(times_none), tuple(dropped), step)
+            return TimetableResult(tuple(times_none), tuple(dropped), step, 0.0)
         # a conflict between runs comes from a stop shared by them: drop one of those first
         shared_in_chain = [s for s in stops_in_chain if share and problem.stops[s].visits > 1]
         pool = shared_in_chain or stops_in_chain
