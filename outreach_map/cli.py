@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from .coverage import (
 )
 from .dataset import SOURCES, Dataset, load_dataset
 from .errors import OutreachError
+from .geodesy import straight_line_m
 from .lookup import Place, resolve_place
 from .maps import MapSettings, coverage_map, geojson_villages, save_map
 from .places import CORE_DISTRICTS
@@ -226,7 +226,7 @@ def travel(ctx: click.Context, origin: str, destination: str, mode: str, roads_n
     seconds = float(matrix.seconds[0, 0])
     metres = float(matrix.metres[0, 0]) if matrix.metres is not None else float("nan")
     snapped = times.snap([a, b])
-    straight = _straight_km(a.lat, a.lon, b.lat, b.lon)
+    straight = straight_line_m(a.lat, a.lon, b.lat, b.lon) / 1000
     click.echo(f"{a.name} -> {b.name} ({mode}): {seconds / 60:.1f} min, {metres / 1000:.1f} km by road")
     click.echo(
         f"  straight line {straight:.1f} km; road / straight = {metres / 1000 / straight:.2f}" if straight else ""
@@ -234,12 +234,6 @@ def travel(ctx: click.Context, origin: str, destination: str, mode: str, roads_n
     click.echo(f"  snap to network: {snapped.metres[0]:.0f} m at start, {snapped.metres[1]:.0f} m at end")
     click.echo(f"  network: {times.network.name}" + (" (APPROXIMATE)" if times.approximate else ""))
     _warn_if_approximate(times)
-
-
-def _straight_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(h))
 
 
 @main.command("service-areas")

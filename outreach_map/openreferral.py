@@ -37,6 +37,7 @@ from typing import Any, Final, TypeVar
 from .coverage import CoverageResult, check_threshold
 from .directory import Directory, ServicePoint
 from .errors import InvalidPostcodeError, OutreachError, UnknownPostcodeError
+from .geodesy import straight_line_m
 from .lookup import Place
 from .places import Village
 from .postcodes import Postcodes
@@ -593,12 +594,6 @@ def _sal_summary(catalogue: Catalogue, sal_id: str) -> Json:
     return out | {"service": _service_summary(catalogue, out["service_id"])}
 
 
-def _straight_line_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 2 * 6_371_000.0 * math.asin(math.sqrt(min(1.0, h)))
-
-
 def _road(times: TravelTimes, origin: Place, points: Sequence[ServicePoint]) -> dict[str, tuple[float, float]]:
     """Road minutes and metres from the origin to each reachable point (none when the origin is off the network)."""
     reachable = [points[i] for i in times.on_network(points)]
@@ -635,7 +630,7 @@ def list_service_at_locations(catalogue: Catalogue, query: ServiceAtLocationQuer
         msg = "travel times are needed for a query with a position"
         raise ValueError(msg)
     points = [catalogue.points[s] for s in ids if s in catalogue.points]
-    straight = {p.id: _straight_line_m(origin.lat, origin.lon, p.lat, p.lon) for p in points}
+    straight = {p.id: straight_line_m(origin.lat, origin.lon, p.lat, p.lon) for p in points}
     if query.proximity_m is not None:
         points = [p for p in points if straight[p.id] <= query.proximity_m]
     road = _road(times, origin, points)

@@ -8,7 +8,6 @@ outreach worker next come to a village?). Writing plans is the planner's job.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -17,6 +16,7 @@ from typing import Any
 
 from .directory import Directory
 from .errors import DataFileError
+from .geodesy import straight_line_m
 
 __all__ = [
     "CONFIDENTIAL_RADIUS_M",
@@ -163,12 +163,6 @@ def next_visits(plans: Iterable[PublishedPlan], stop_ids: Iterable[str], *, toda
     return sorted(found, key=lambda v: (v.date, v.arrive))[:count]
 
 
-def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
-
-
 def public_plan(plan: PublishedPlan, directory: Directory) -> Mapping[str, Any] | None:
     """A published plan as stored, or ``None`` if any stop or depot would reveal a confidential location.
 
@@ -190,7 +184,7 @@ def public_plan(plan: PublishedPlan, directory: Directory) -> Mapping[str, Any] 
         if (
             isinstance(lat, int | float)
             and isinstance(lon, int | float)
-            and any(_metres(lat, lon, p.lat, p.lon) <= CONFIDENTIAL_RADIUS_M for p in secret)
+            and any(straight_line_m(lat, lon, p.lat, p.lon) <= CONFIDENTIAL_RADIUS_M for p in secret)
         ):
             return None
     return plan.raw

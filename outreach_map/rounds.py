@@ -14,7 +14,6 @@ This is the glue between the data set and :mod:`outreach_map.planner`:
 
 from __future__ import annotations
 
-import math
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,6 +26,7 @@ import numpy as np
 from .coverage import facilities_of
 from .dataset import Dataset
 from .errors import DataFileError, OutreachError
+from .geodesy import straight_line_m
 from .planner import Plan, ProblemBuilder
 from .planner.problem import DEFAULT_DEPOTS, WEEKDAYS, Location, PlanProblem, clock, default_duration, default_frequency
 from .published import PublishedPlan
@@ -236,12 +236,6 @@ def road_travel(times: TravelTimes) -> Callable[[Sequence[Location]], tuple[np.n
     return travel
 
 
-def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(h))
-
-
 #: How strictly a re-plan keeps the published entries: weekday, weeks and time; weekday and weeks; nothing.
 LOCK_LEVELS = ("time", "day", "none")
 
@@ -293,7 +287,8 @@ def build_problem(
         if override is None and (not village.in_core_area or village.population < config.min_population):
             continue
         if override is None and any(
-            _km(village.lat, village.lon, p.lat, p.lon) <= config.skip_with_library_km for p in libraries
+            straight_line_m(village.lat, village.lon, p.lat, p.lon) / 1000 <= config.skip_with_library_km
+            for p in libraries
         ):
             continue
         freq = (override.frequency_weeks if override else None) or default_frequency(

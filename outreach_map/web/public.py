@@ -6,13 +6,13 @@ works without JavaScript. Confidential locations never appear.
 
 from __future__ import annotations
 
-import math
 from datetime import date
 
 from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
 from ..errors import InvalidPostcodeError, OutreachError, UnknownPostcodeError, UnknownVillageError
+from ..geodesy import straight_line_m
 from ..lookup import Place, resolve_place
 from ..maps import render_fragments, search_map
 from ..published import next_visits, public_plan
@@ -73,12 +73,6 @@ def search() -> ResponseReturnValue:
         return render_template("not_found.html", q=q, suggestions=[], problem=problem), 404
 
 
-def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(h))
-
-
 @bp.get("/village/<village_id>")
 def village(village_id: str) -> ResponseReturnValue:
     res = resources()
@@ -91,7 +85,7 @@ def village(village_id: str) -> ResponseReturnValue:
     plans = [p for p in res.plans() if public_plan(p, res.data.directory) is not None]
     stop_ids = {
         stop_id for plan in plans for stop_id, stop in plan.stops.items()
-        if stop_id == found.id or _km(found.lat, found.lon, stop["lat"], stop["lon"]) <= NEAR_STOP_KM
+        if stop_id == found.id or straight_line_m(found.lat, found.lon, stop["lat"], stop["lon"]) / 1000 <= NEAR_STOP_KM
     }  # fmt: skip
     visits = next_visits(plans, stop_ids, today=date.today(), count=4) if stop_ids else []
     fragments = render_fragments(search_map(result, res.map_settings()))
