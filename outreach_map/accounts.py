@@ -1,110 +1,71 @@
-"""Staff accounts: users with hashed passwords and roles, stored with SQLAlchemy.
+"""Staff accounts: users with hashed passwords, roles and memberships of partner organisations.
 
-The embedded default is SQLite (``instance/outreach.db``); any SQLAlchemy URL
-works (``OUTREACH_DATABASE_URL``, e.g. PostgreSQL). Passwords are stored as
-salted hashes (werkzeug's scrypt/pbkdf2), never in clear.
+The embedded default database is SQLite (``instance/outreach.db``); any
+SQLAlchemy URL works (``OUTREACH_DATABASE_URL``, e.g. PostgreSQL). Passwords
+are stored as salted hashes (werkzeug's scrypt), never in clear. A user is a
+member (``editor`` or ``admin``) of the organisations whose entries they keep;
+a user with the role ``admin`` administers the lead agency's side: every
+organisation, user and approval.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
-from pathlib import Path
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import DateTime, String, create_engine, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .errors import OutreachError
+from .db.engine import database_url, open_engine, session_scope
+from .db.migrate import upgrade
+from .db.models import Membership, Organization, User
+from .errors import AccountError
 
 __all__ = [
+    "MEMBERSHIP_ROLES",
+    "MIN_PASSWORD_LENGTH",
     "ROLES",
     "AccountError",
-    "Base",
+    "Member",
     "User",
+    "add_membership",
     "add_user",
     "authenticate",
     "database_url",
     "get_user",
+    "list_users",
     "make_engine",
+    "remove_membership",
     "session_scope",
 ]
 
 #: Roles and what they may do: planners see coverage, schedulers plan rounds,
 #: editors keep their agency's entries current, admins do everything.
 ROLES = ("planner", "scheduler", "editor", "admin")
+#: What a member does for an organisation.
+MEMBERSHIP_ROLES = ("editor", "admin")
 MIN_PASSWORD_LENGTH = 10
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
-
-
-class AccountError(OutreachError):
-    """A bad user name, role or password, or a database problem."""
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class User(Base):
-    """A member of staff."""
-
-    __tablename__ = "users"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True, index=True)
-    role: Mapped[str] = mapped_column(String(16))
-    password_hash: Mapped[str] = mapped_column(String(256))
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
-
-    def may(self, role: str) -> bool:
-        """Whether this user may act in ``role`` (admins may act in every role)."""
-        return self.role in (role, "admin")
-
-
-def database_url(instance_dir: Path, configured: str | None = None) -> str:
-    """The configured URL, else SQLite in the instance folder."""
-    if configured:
-        return configured
-    instance_dir.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{instance_dir / 'outreach.db'}"
+_EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,}$")
 
 
 def make_engine(url: str) -> Engine:
-    """An engine with the tables created."""
-    try:
-        engine = create_engine(url)
-        Base.metadata.create_all(engine)
-    except SQLAlchemyError as exc:
-        msg = f"cannot open the database {url.split('@')[-1]}: {exc.__class__.__name__}"
-        raise AccountError(msg) from None
+    """An engine on a database migrated to the newest schema."""
+    engine = open_engine(url)
+    upgrade(engine)
     return engine
 
 
-@contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
-    session = Session(engine, expire_on_commit=False)
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
-def add_user(engine: Engine, name: str, role: str, password: str) -> User:
-    """Create a user, or replace the role and password of an existing one.
+def add_user(engine: Engine, name: str, role: str, password: str, *, email: str | None = None) -> User:
+    """Create a user, or replace the role, password (and email) of an existing one; the account is active.
 
     Raises
     ------
     AccountError
-        For a bad name, an unknown role or a short password.
+        For a bad name, an unknown role, a short password or a malformed email.
     """
     if not _NAME_RE.match(name):
         msg = f"user name '{name}': expected 2-64 letters, digits, dots, dashes, underscores or @"
@@ -115,28 +76,110 @@ def add_user(engine: Engine, name: str, role: str, password: str) -> User:
     if len(password) < MIN_PASSWORD_LENGTH:
         msg = f"the password is too short; expected at least {MIN_PASSWORD_LENGTH} characters"
         raise AccountError(msg)
+    if email is not None and not _EMAIL_RE.match(email):
+        msg = f"'{email}' is not an email address"
+        raise AccountError(msg)
     with session_scope(engine) as session:
         user = session.scalar(select(User).where(User.name == name))
         if user is None:
-            user = User(name=name, role=role, password_hash=generate_password_hash(password))
+            user = User(name=name, role=role, password_hash=generate_password_hash(password), email=email)
             session.add(user)
         else:
             user.role = role
             user.password_hash = generate_password_hash(password)
+            user.email = email or user.email
+            user.active, user.deactivated_at = True, None
         session.flush()
         return user
 
 
+def _organization(session: Session, text: str) -> Organization:
+    found = session.get(Organization, text) or session.scalar(select(Organization).where(Organization.name == text))
+    if found is None:
+        msg = f"no organisation with the id or name '{text}'"
+        raise AccountError(msg)
+    return found
+
+
+def add_membership(engine: Engine, user_name: str, organization: str, role: str = "editor") -> str:
+    """Make a user an editor or admin of an organisation (by id or exact name); returns the organisation's id.
+
+    Raises
+    ------
+    AccountError
+        For an unknown user or organisation or an unknown membership role.
+    """
+    if role not in MEMBERSHIP_ROLES:
+        msg = f"unknown membership role '{role}'; expected one of {', '.join(MEMBERSHIP_ROLES)}"
+        raise AccountError(msg)
+    with session_scope(engine) as session:
+        user = session.scalar(select(User).where(User.name == user_name))
+        if user is None:
+            msg = f"no user called '{user_name}'"
+            raise AccountError(msg)
+        org = _organization(session, organization)
+        member = session.scalar(
+            select(Membership).where(Membership.user_id == user.id, Membership.organization_id == org.id)
+        )
+        if member is None:
+            session.add(Membership(user_id=user.id, organization_id=org.id, role=role))
+        else:
+            member.role = role
+        return org.id
+
+
+def remove_membership(engine: Engine, user_name: str, organization: str) -> None:
+    """End a user's membership of an organisation (nothing happens if there was none)."""
+    with session_scope(engine) as session:
+        user = session.scalar(select(User).where(User.name == user_name))
+        if user is None:
+            msg = f"no user called '{user_name}'"
+            raise AccountError(msg)
+        org = _organization(session, organization)
+        for member in session.scalars(
+            select(Membership).where(Membership.user_id == user.id, Membership.organization_id == org.id)
+        ):
+            session.delete(member)
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A user as the account lists show it."""
+
+    name: str
+    role: str
+    email: str | None
+    active: bool
+    created: datetime
+    organizations: tuple[tuple[str, str, str], ...]  # (id, name, membership role)
+
+
+def list_users(engine: Engine) -> list[Member]:
+    """Every account, with its organisations."""
+    with session_scope(engine) as session:
+        orgs = {o.id: o.name for o in session.scalars(select(Organization))}
+        out = []
+        for user in session.scalars(select(User).order_by(User.name)):
+            members = session.scalars(select(Membership).where(Membership.user_id == user.id))
+            memberships = tuple(sorted((m.organization_id, orgs.get(m.organization_id, "?"), m.role) for m in members))
+            out.append(Member(user.name, user.role, user.email, user.active, user.created, memberships))
+        return out
+
+
 def authenticate(engine: Engine, name: str, password: str) -> User | None:
-    """The user if the password matches, else ``None`` (same answer for unknown names)."""
+    """The active user if the password matches, else ``None`` (same answer and similar time for unknown names)."""
     with session_scope(engine) as session:
         user = session.scalar(select(User).where(User.name == name))
         if user is None:
             check_password_hash(generate_password_hash("timing"), password)  # similar time either way
             return None
-        return user if check_password_hash(user.password_hash, password) else None
+        if not check_password_hash(user.password_hash, password) or not user.active:
+            return None
+        return user
 
 
 def get_user(engine: Engine, user_id: int) -> User | None:
+    """The active user with this id (a deactivated account is logged out)."""
     with session_scope(engine) as session:
-        return session.get(User, user_id)
+        user = session.get(User, user_id)
+        return user if user is not None and user.active else None

@@ -11,9 +11,18 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "AccountError",
     "DataFileError",
+    "DatabaseError",
+    "EditConflictError",
+    "EntryNotFoundError",
+    "InterchangeError",
+    "InvalidEntryError",
     "InvalidPostcodeError",
+    "LinkError",
     "OutreachError",
+    "PermissionDeniedError",
+    "RecordError",
     "UnknownPostcodeError",
     "UnknownVillageError",
 ]
@@ -80,3 +89,85 @@ class UnknownVillageError(OutreachError):
         self.suggestions = suggestions
         hint = f"; did you mean: {', '.join(suggestions)}?" if suggestions else ""
         super().__init__(f"no village called '{query}'{hint}")
+
+
+class DatabaseError(OutreachError):
+    """The database cannot be opened, reached or upgraded (the message never shows a password)."""
+
+
+class EntryNotFoundError(OutreachError):
+    """A directory entry, user or organisation that does not exist."""
+
+
+class PermissionDeniedError(OutreachError):
+    """A member of staff tried to change or see what their organisations do not own."""
+
+
+class InvalidEntryError(OutreachError):
+    """A directory edit that breaks a rule: names the field and what was expected.
+
+    Parameters
+    ----------
+    field
+        The field, e.g. ``"schedules[2].closes_at"``.
+    problem
+        What is wrong and what was expected.
+    """
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"field '{field}': {problem}")
+
+
+class EditConflictError(OutreachError):
+    """Someone else saved the entry since the editor opened it (optimistic locking).
+
+    ``changes`` lists what they changed, field by field, so nothing is silently overwritten.
+    """
+
+    def __init__(self, entry: str, current_version: int, changes: list[dict[str, object]], by: str | None) -> None:
+        self.entry = entry
+        self.current_version = current_version
+        self.changes = changes
+        self.by = by
+        who = f" by {by}" if by else ""
+        super().__init__(
+            f"{entry} was changed{who} since you opened it (now version {current_version}); "
+            f"{len(changes)} field(s) differ: your save was not applied"
+        )
+
+
+class InterchangeError(OutreachError):
+    """An Open Referral file that cannot be imported: every bad record, by id and field; nothing was written."""
+
+    def __init__(self, path: str, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        super().__init__(f"{path}: {len(problems)} bad record(s), nothing imported: {shown}")
+
+
+class LinkError(OutreachError):
+    """A directory record whose link to another table points nowhere (``table``, ``record``, ``field``)."""
+
+    def __init__(self, table: str, record: str, field: str, problem: str) -> None:
+        self.table = table
+        self.record = record
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{table}: {record}: field '{field}': {problem}")
+
+
+class RecordError(OutreachError):
+    """A directory record that breaks the Open Referral UK schema or our rules (``field`` is a dotted path)."""
+
+    def __init__(self, record: str, field: str, problem: str) -> None:
+        self.record = record
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{record}: field '{field}': {problem}")
+
+
+class AccountError(OutreachError):
+    """A bad user name, role, password or membership."""

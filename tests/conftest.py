@@ -137,3 +137,82 @@ def make_directory(tmp_path: Path) -> Callable[[Callable[[dict[str, list[dict[st
 def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Matrices are cached in a temporary folder, never in the user's home."""
     monkeypatch.setenv("OUTREACH_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+# --- databases: SQLite always, PostgreSQL where a server is given (always in CI) -----------------------------------
+
+POSTGRES_ENV = "OUTREACH_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """A PostgreSQL superuser URL (``.ci/run`` starts Debian's server and sets it); skipped only outside CI."""
+    import os
+
+    from sqlalchemy import create_engine, text
+
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must test PostgreSQL: set {POSTGRES_ENV} (.ci/run starts a server)")
+        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV}, a superuser URL (.ci/run starts Debian's postgresql)")
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure to connect is reported the same way
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL at {POSTGRES_ENV} is not reachable: {exc.__class__.__name__}")
+        pytest.skip(f"PostgreSQL at {POSTGRES_ENV} is not reachable: {exc.__class__.__name__}")
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """An empty database: a SQLite file, and a fresh PostgreSQL database dropped after the test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'outreach.db'}"
+        return
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    server = request.getfixturevalue("postgres_server")
+    name = f"outreach_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+#: Ids of the tiny directory used by the directory tests.
+ORG_LIBRARIES, ORG_REFUGE = uid(10), uid(12)
+SVC_LIBRARY, SVC_OLD_LIBRARY, SVC_REFUGE, SVC_HELPLINE = uid(20), uid(21), uid(22), uid(23)
+LOC_LIBRARY, LOC_REFUGE = uid(30), uid(32)
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def seeded(db_url: str, tiny_data: Path) -> Any:
+    """The tiny directory in a database, with staff: libby edits for the libraries, rita for Refuge, ada is lead admin."""
+    from outreach_map.accounts import add_membership, add_user
+    from outreach_map.db.engine import open_engine
+    from outreach_map.directory.store import ensure_directory
+
+    engine = open_engine(db_url)
+    ensure_directory(engine, tiny_data / "services", lead_organization=None)
+    add_user(engine, "libby", "editor", PASSWORD, email="libby@example.org")
+    add_membership(engine, "libby", ORG_LIBRARIES, "editor")
+    add_user(engine, "rita", "editor", PASSWORD, email="rita@example.org")
+    add_membership(engine, "rita", ORG_REFUGE, "admin")
+    add_user(engine, "ada", "admin", PASSWORD)
+    yield engine
+    engine.dispose()

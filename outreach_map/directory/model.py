@@ -1,31 +1,21 @@
-"""The service directory: Open Referral UK 3.0 tables in, typed service points out.
+"""The directory as typed, frozen objects: kinds, organisations, services, locations and service points.
 
-``data/services/`` holds one JSON file per Open Referral table (an array of
-records). Every record is validated against the Open Referral UK 3.0 schema
-(copied in ``outreach_map/schemas/openreferral``, CC BY-SA 4.0) and the links
-between tables are checked. Two extensions are ours: ``"example": true`` marks
-an invented record (its name must start "EXAMPLE - ") and ``"confidential":
-true`` marks a location whose whereabouts must never be published.
+:func:`link_directory` turns Open Referral tables (the records of
+``data/services/*.json``, or the same records read from the database) into a
+:class:`Directory`, checking every link between tables. Coverage, search, the
+planner and the API all work on a :class:`Directory`.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
-from pathlib import Path
+from datetime import date
 from typing import Any
 
-import jsonschema
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
-
-from ._readers import read_json_array
-from .errors import DataFileError
-from .places import LAT_RANGE, LON_RANGE
+from ..errors import LinkError
+from ..places import LAT_RANGE, LON_RANGE
 
 __all__ = [
     "EXAMPLE_PREFIX",
@@ -38,8 +28,8 @@ __all__ = [
     "Service",
     "ServiceKind",
     "ServicePoint",
-    "load_directory",
-    "services_dir",
+    "link_directory",
+    "locator",
 ]
 
 EXAMPLE_PREFIX = "EXAMPLE - "
@@ -57,6 +47,8 @@ TABLES: Mapping[str, tuple[str, bool]] = {
     "contacts": ("contact.json", False),
     "phones": ("phone.json", False),
 }
+
+Tables = Mapping[str, list[dict[str, Any]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +88,9 @@ class Schedule:
     opens_at: str | None
     closes_at: str | None
     example: bool
+    valid_from: str | None = None
+    valid_to: str | None = None
+    dtstart: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +108,12 @@ class Service:
     phones: tuple[Phone, ...] = ()
     schedules: tuple[Schedule, ...] = ()
     public_contact_service_id: str | None = None
+    eligibility: str = ""
+    minimum_age: float | None = None
+    maximum_age: float | None = None
+    #: When the owning agency last confirmed the entry (``assured_date``); ``None`` if never.
+    last_checked: date | None = None
+    accepts_referrals: bool = True
 
     @property
     def is_open(self) -> bool:
@@ -227,152 +228,162 @@ class Directory:
         return iter(self.points)
 
 
-def services_dir(data_dir: Path) -> Path:
-    """Where the directory lives inside a data directory."""
-    return data_dir / "services"
-
-
-@cache
-def _validator(schema_file: str) -> jsonschema.protocols.Validator:
-    folder = resources.files("outreach_map") / "schemas" / "openreferral"
-    registry: Registry[Any] = Registry()
-    for entry in folder.iterdir():
-        if entry.name.endswith(".json"):
-            contents = json.loads(entry.read_text(encoding="utf-8"))
-            registry = registry.with_resource(
-                entry.name, Resource.from_contents(contents, default_specification=DRAFT202012)
-            )
-    schema = registry.contents(schema_file)
-    cls = jsonschema.Draft202012Validator
-    return cls(schema, registry=registry, format_checker=cls.FORMAT_CHECKER)
-
-
-def _locator(index: int, record: Mapping[str, Any]) -> str:
+def locator(index: int, record: Mapping[str, Any]) -> str:
+    """``record N (id ...)``: how messages name a record."""
     rid = record.get("id")
     return f"record {index} (id {rid})" if isinstance(rid, str) else f"record {index}"
 
 
-def _validate_table(path: Path, table: str, records: list[dict[str, Any]]) -> None:
-    validator = _validator(TABLES[table][0])
-    seen: dict[str, int] = {}
-    for index, record in enumerate(records, start=1):
-        error = jsonschema.exceptions.best_match(validator.iter_errors(record))
-        if error is not None:
-            where = ".".join(str(p) for p in error.absolute_path) or (
-                error.message.split("'")[1] if error.validator == "required" else "(record)"
-            )
-            raise DataFileError(
-                path,
-                f"{error.message} (Open Referral UK schema: {error.validator})",
-                record=_locator(index, record),
-                field=where,
-            )
-        rid = record["id"]
-        if rid in seen:
-            msg = f"duplicate id {rid} (first in record {seen[rid]}); expected unique ids"
-            raise DataFileError(path, msg, record=f"record {index}", field="id")
-        seen[rid] = index
-        for flag in ("example", "confidential"):
-            if flag in record and not isinstance(record[flag], bool):
-                msg = f"{record[flag]!r} is not true or false; expected a boolean"
-                raise DataFileError(path, msg, record=_locator(index, record), field=flag)
-        if record.get("example") and "name" in record and not str(record["name"]).startswith(EXAMPLE_PREFIX):
-            msg = f"example record named '{record['name']}'; expected a name starting '{EXAMPLE_PREFIX}'"
-            raise DataFileError(path, msg, record=_locator(index, record), field="name")
+class _Linker:
+    def __init__(self, rows: Tables) -> None:
+        self.rows = rows
+        self.index = {table: {r["id"]: r for r in records} for table, records in rows.items()}
 
+    def fail(self, table: str, index: int, record: Mapping[str, Any], field_name: str, problem: str) -> LinkError:
+        return LinkError(table, locator(index, record), field_name, problem)
 
-class _Tables:
-    """Validated tables plus helpers that check links between them."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.rows: dict[str, list[dict[str, Any]]] = {}
-        self.index: dict[str, dict[str, tuple[int, dict[str, Any]]]] = {}
-        for table, (_, required) in TABLES.items():
-            path = self.path(table)
-            if not path.exists():
-                if required:
-                    raise DataFileError(path, f"file not found; the directory needs the {table} table")
-                self.rows[table] = []
-            else:
-                self.rows[table] = read_json_array(path)
-                _validate_table(path, table, self.rows[table])
-            self.index[table] = {r["id"]: (i, r) for i, r in enumerate(self.rows[table], start=1)}
-
-    def path(self, table: str) -> Path:
-        return self.folder / f"{table}.json"
-
-    def link(self, table: str, index: int, record: Mapping[str, Any], field: str, target: str) -> dict[str, Any]:
-        value = record.get(field)
+    def link(self, table: str, index: int, record: Mapping[str, Any], field_name: str, target: str) -> dict[str, Any]:
+        value = record.get(field_name)
         found = self.index[target].get(value) if isinstance(value, str) else None
         if found is None:
-            msg = f"{value!r} does not match any id in {target}.json"
-            raise DataFileError(self.path(table), msg, record=_locator(index, record), field=field)
-        return found[1]
+            problem = f"{value!r} does not match any id in {target}.json"
+            raise self.fail(table, index, record, field_name, problem)
+        return found
 
 
-def load_directory(folder: Path) -> Directory:
-    """Read, validate and link an Open Referral UK directory folder.
+def _optional_date(text: object) -> date | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None
 
-    Raises
-    ------
-    DataFileError
-        Naming the file, record and field of the first problem.
-    """
-    t = _Tables(folder)
-    kinds = tuple(
-        ServiceKind(r["id"], r.get("term") or r["name"], r["name"], r["description"]) for r in t.rows["taxonomy_terms"]
-    )
-    kind_by_id = {k.id: k.term for k in kinds}
-    organizations = {
-        r["id"]: Organization(r["id"], r["name"], r["description"], r.get("website")) for r in t.rows["organizations"]
-    }
-    phones_by_service: dict[str, list[Phone]] = {}
+
+def _schedule(r: Mapping[str, Any]) -> Schedule:
+    return Schedule(
+        r["id"], r.get("description", ""), r.get("freq"), int(r["interval"]) if "interval" in r else None,
+        tuple(d for d in r.get("byday", "").split(",") if d), r.get("opens_at"), r.get("closes_at"),
+        bool(r.get("example", False)), r.get("valid_from"), r.get("valid_to"), r.get("dtstart"),
+    )  # fmt: skip
+
+
+def _phones(t: _Linker) -> dict[str, list[Phone]]:
     contact_service: dict[str, tuple[str, str]] = {}
     for i, r in enumerate(t.rows["contacts"], start=1):
         t.link("contacts", i, r, "service_id", "services")
         contact_service[r["id"]] = (r["service_id"], r.get("name", ""))
+    phones: dict[str, list[Phone]] = {}
     for i, r in enumerate(t.rows["phones"], start=1):
         contact = t.link("phones", i, r, "contact_id", "contacts")
         service_id, contact_name = contact_service[contact["id"]]
-        phones_by_service.setdefault(service_id, []).append(Phone(r["number"], r.get("description", ""), contact_name))
-    schedules_by_service: dict[str, list[Schedule]] = {}
-    schedules_by_sal: dict[str, list[Schedule]] = {}
+        phones.setdefault(service_id, []).append(Phone(r["number"], r.get("description", ""), contact_name))
+    return phones
+
+
+def _schedules(t: _Linker) -> tuple[dict[str, list[Schedule]], dict[str, list[Schedule]]]:
+    by_service: dict[str, list[Schedule]] = {}
+    by_sal: dict[str, list[Schedule]] = {}
     for i, r in enumerate(t.rows["schedules"], start=1):
-        schedule = Schedule(
-            r["id"], r.get("description", ""), r.get("freq"), int(r["interval"]) if "interval" in r else None,
-            tuple(d for d in r.get("byday", "").split(",") if d), r.get("opens_at"), r.get("closes_at"),
-            bool(r.get("example", False)),
-        )  # fmt: skip
         if "service_at_location_id" in r:
             t.link("schedules", i, r, "service_at_location_id", "service_at_locations")
-            schedules_by_sal.setdefault(r["service_at_location_id"], []).append(schedule)
+            by_sal.setdefault(r["service_at_location_id"], []).append(_schedule(r))
         elif "service_id" in r:
             t.link("schedules", i, r, "service_id", "services")
-            schedules_by_service.setdefault(r["service_id"], []).append(schedule)
+            by_service.setdefault(r["service_id"], []).append(_schedule(r))
         else:
-            msg = "has neither service_id nor service_at_location_id; expected one"
-            raise DataFileError(t.path("schedules"), msg, record=_locator(i, r), field="service_id")
+            problem = "has neither service_id nor service_at_location_id; expected one"
+            raise t.fail("schedules", i, r, "service_id", problem)
+    return by_service, by_sal
+
+
+def _services(
+    t: _Linker,
+    kinds: tuple[ServiceKind, ...],
+    phones: Mapping[str, list[Phone]],
+    schedules: Mapping[str, list[Schedule]],
+) -> dict[str, Service]:
+    kind_by_id = {k.id: k.term for k in kinds}
     services: dict[str, Service] = {}
     for i, r in enumerate(t.rows["services"], start=1):
         t.link("services", i, r, "organization_id", "organizations")
         term_ids = [a.get("taxonomy_term_id") for a in r.get("attributes", [])]
         kind = next((kind_by_id[x] for x in term_ids if x in kind_by_id), None)
         if kind is None:
-            msg = (
+            problem = (
                 "no attribute links a service kind; "
                 "expected an attribute whose taxonomy_term_id is in taxonomy_terms.json"
             )
-            raise DataFileError(t.path("services"), msg, record=_locator(i, r), field="attributes")
+            raise t.fail("services", i, r, "attributes", problem)
         if "public_contact_service_id" in r:
             t.link("services", i, r, "public_contact_service_id", "services")
         services[r["id"]] = Service(
             id=r["id"], organization_id=r["organization_id"], name=r["name"], description=r.get("description", ""),
             status=r["status"], kind=kind, url=r.get("url"), email=r.get("email"), source=r.get("source", ""),
-            example=bool(r.get("example", False)), phones=tuple(phones_by_service.get(r["id"], ())),
-            schedules=tuple(schedules_by_service.get(r["id"], ())),
+            example=bool(r.get("example", False)), phones=tuple(phones.get(r["id"], ())),
+            schedules=tuple(schedules.get(r["id"], ())),
             public_contact_service_id=r.get("public_contact_service_id"),
+            eligibility=r.get("eligibility_description", ""), minimum_age=r.get("minimum_age"),
+            maximum_age=r.get("maximum_age"), last_checked=_optional_date(r.get("assured_date")),
+            accepts_referrals=bool(r.get("accepts_referrals", True)),
         )  # fmt: skip
+    return services
+
+
+def _location(t: _Linker, index: int, r: Mapping[str, Any]) -> Location:
+    for field_name, (low, high) in (("latitude", LAT_RANGE), ("longitude", LON_RANGE)):
+        value = r.get(field_name)
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            problem = f"missing or not a number; expected the {field_name} of the location in WGS84 degrees"
+            raise t.fail("locations", index, r, field_name, problem)
+        if not low <= value <= high:
+            problem = f"{value} is out of range; expected a {field_name} in Great Britain between {low:g} and {high:g}"
+            raise t.fail("locations", index, r, field_name, problem)
+    address = (r.get("addresses") or [{}])[0]
+    parts = [address.get("address_1", ""), address.get("city", ""), address.get("postal_code", "")]
+    return Location(
+        id=r["id"], name=r.get("name", ""), lat=float(r["latitude"]), lon=float(r["longitude"]),
+        address=", ".join(p for p in parts if p), postcode=address.get("postal_code", ""),
+        source=r.get("source", ""), example=bool(r.get("example", False)),
+        confidential=bool(r.get("confidential", False)),
+    )  # fmt: skip
+
+
+def link_directory(rows: Tables, *, fail: Callable[[LinkError], Exception] | None = None) -> Directory:
+    """Link Open Referral tables into a :class:`Directory`.
+
+    Parameters
+    ----------
+    rows
+        Every table of :data:`TABLES` (absent optional tables as empty lists), records as in
+        ``data/services/*.json``: addresses inside locations, attributes inside services.
+    fail
+        Turns a link problem into the error to raise (the file loader names the file).
+
+    Raises
+    ------
+    LinkError
+        Or what ``fail`` makes of it, for the first link that points nowhere.
+    """
+    t = _Linker({table: list(rows.get(table, ())) for table in TABLES})
+    try:
+        return _link(t)
+    except LinkError as problem:
+        if fail is None:
+            raise
+        raise fail(problem) from None
+
+
+def _link(t: _Linker) -> Directory:
+    kinds = tuple(
+        ServiceKind(r["id"], r.get("term") or r["name"], r["name"], r["description"]) for r in t.rows["taxonomy_terms"]
+    )
+    organizations = {
+        r["id"]: Organization(r["id"], r["name"], r["description"], r.get("website")) for r in t.rows["organizations"]
+    }
+    phones = _phones(t)
+    schedules_by_service, schedules_by_sal = _schedules(t)
+    services = _services(t, kinds, phones, schedules_by_service)
     locations = {r["id"]: _location(t, i, r) for i, r in enumerate(t.rows["locations"], start=1)}
     points = []
     for i, r in enumerate(t.rows["service_at_locations"], start=1):
@@ -392,25 +403,5 @@ def load_directory(folder: Path) -> Directory:
         services=services,
         locations=locations,
         points=tuple(points),
-        records={table: tuple(rows) for table, rows in t.rows.items()},
+        records={table: tuple(records) for table, records in t.rows.items()},
     )
-
-
-def _location(t: _Tables, index: int, r: Mapping[str, Any]) -> Location:
-    path = t.path("locations")
-    for field_name, (low, high) in (("latitude", LAT_RANGE), ("longitude", LON_RANGE)):
-        value = r.get(field_name)
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            msg = f"missing or not a number; expected the {field_name} of the location in WGS84 degrees"
-            raise DataFileError(path, msg, record=_locator(index, r), field=field_name)
-        if not low <= value <= high:
-            msg = f"{value} is out of range; expected a {field_name} in Great Britain between {low:g} and {high:g}"
-            raise DataFileError(path, msg, record=_locator(index, r), field=field_name)
-    address = (r.get("addresses") or [{}])[0]
-    parts = [address.get("address_1", ""), address.get("city", ""), address.get("postal_code", "")]
-    return Location(
-        id=r["id"], name=r.get("name", ""), lat=float(r["latitude"]), lon=float(r["longitude"]),
-        address=", ".join(p for p in parts if p), postcode=address.get("postal_code", ""),
-        source=r.get("source", ""), example=bool(r.get("example", False)),
-        confidential=bool(r.get("confidential", False)),
-    )  # fmt: skip

@@ -1,0 +1,46 @@
+"""The audit log: refused attempts, logins, account changes and publishing, kept whatever else happens.
+
+An event is written in its own transaction, so it stays on record even when
+the action it describes is refused and rolled back. Events name staff by
+user name and entries by id; they never hold a client's details.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from .db.engine import session_scope
+from .db.models import AuditEvent
+
+__all__ = ["audit_events", "record_event"]
+
+log = logging.getLogger("outreach_map.audit")
+
+
+def record_event(
+    where: Engine | Session, action: str, *, user_name: str | None, target: str | None = None, detail: str = ""
+) -> None:
+    """Write one event now, in a transaction of its own (a session's engine is used, not its transaction)."""
+    engine = where if isinstance(where, Engine) else where.get_bind()
+    assert isinstance(engine, Engine)
+    with session_scope(engine) as session:
+        session.add(AuditEvent(user_name=user_name, action=action, target=target, detail=detail[:2000]))
+    log.info("audit %s by %s on %s: %s", action, user_name or "-", target or "-", detail)
+
+
+def audit_events(
+    session: Session, *, actions: Sequence[str] | None = None, since: datetime | None = None, limit: int = 200
+) -> list[AuditEvent]:
+    """Recent events, newest first."""
+    statement = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if actions is not None:
+        statement = statement.where(AuditEvent.action.in_(list(actions)))
+    if since is not None:
+        statement = statement.where(AuditEvent.at >= since)
+    return list(session.scalars(statement.limit(limit)))
