@@ -160,7 +160,7 @@ def postgres_server() -> str:
     try:
         with engine.connect() as connection:
             connection.execute(text("select 1"))
-    except Exception as exc:  # noqa: BLE001 - any failure to connect is reported the same way
+    except Exception as exc:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL at {POSTGRES_ENV} is not reachable: {exc.__class__.__name__}")
         pytest.skip(f"PostgreSQL at {POSTGRES_ENV} is not reachable: {exc.__class__.__name__}")

@@ -194,9 +194,8 @@ def test_confirming_sets_last_checked_and_the_next_review(seeded) -> None:
     assert due == date(2027, 6, 3)
     point = DirectoryStore(seeded).directory().points_of(["library"])[0]
     assert point.service.last_checked == date(2026, 12, 3)
-    with session_scope(seeded) as session:
-        with pytest.raises(PermissionDeniedError):
-            confirm_entry(session, actor_for(session, "rita"), SVC_LIBRARY)
+    with session_scope(seeded) as session, pytest.raises(PermissionDeniedError):
+        confirm_entry(session, actor_for(session, "rita"), SVC_LIBRARY)
 
 
 def test_history_hides_a_refuge_from_everyone_outside_its_agency(seeded) -> None:

@@ -11,7 +11,8 @@ from outreach_map.db.engine import open_engine, session_scope
 from outreach_map.db.models import Service, Version
 from outreach_map.directory import load_directory, read_tables, services_dir
 from outreach_map.directory.store import DirectoryStore, add_months, current_revision, ensure_directory
-from outreach_map.directory.tables import entries_from_tables, read_entry, read_tables as read_db_tables
+from outreach_map.directory.tables import entries_from_tables, read_entry
+from outreach_map.directory.tables import read_tables as read_db_tables
 from outreach_map.errors import DataFileError
 
 from .conftest import SVC_HELPLINE, SVC_LIBRARY, SVC_REFUGE
@@ -61,7 +62,7 @@ def test_a_bad_seed_file_writes_nothing(db_url: str, tiny_data: Path) -> None:
     services = tiny_data / "services" / "services.json"
     services.write_text(services.read_text(encoding="utf-8").replace('"active"', '"open"', 1), encoding="utf-8")
     engine = open_engine(db_url)
-    with pytest.raises(DataFileError, match="services.json: record 1"):
+    with pytest.raises(DataFileError, match=r"services\.json: record 1"):
         ensure_directory(engine, tiny_data / "services")
     with session_scope(engine) as session:
         assert session.scalar(select(func.count()).select_from(Service)) == 0
