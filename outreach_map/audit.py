@@ -18,20 +18,31 @@ from sqlalchemy.orm import Session
 from .db.engine import session_scope
 from .db.models import AuditEvent
 
-__all__ = ["audit_events", "record_event"]
+__all__ = ["audit_events", "record_event", "record_refusal"]
 
 log = logging.getLogger("outreach_map.audit")
 
 
 def record_event(
+    session: Session, action: str, *, user_name: str | None, target: str | None = None, detail: str = ""
+) -> None:
+    """Record an event in the caller's transaction (it is kept if, and only if, the action is)."""
+    session.add(AuditEvent(user_name=user_name, action=action, target=target, detail=detail[:2000]))
+    log.info("audit %s by %s on %s: %s", action, user_name or "-", target or "-", detail)
+
+
+def record_refusal(
     where: Engine | Session, action: str, *, user_name: str | None, target: str | None = None, detail: str = ""
 ) -> None:
-    """Write one event now, in a transaction of its own (a session's engine is used, not its transaction)."""
+    """Record a refused attempt in a transaction of its own, so it stays on record when the caller rolls back.
+
+    Call it before the caller's transaction writes anything (SQLite allows one writer at a time).
+    """
     engine = where if isinstance(where, Engine) else where.get_bind()
     assert isinstance(engine, Engine)
     with session_scope(engine) as session:
         session.add(AuditEvent(user_name=user_name, action=action, target=target, detail=detail[:2000]))
-    log.info("audit %s by %s on %s: %s", action, user_name or "-", target or "-", detail)
+    log.warning("audit %s by %s on %s: %s", action, user_name or "-", target or "-", detail)
 
 
 def audit_events(

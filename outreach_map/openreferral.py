@@ -8,21 +8,16 @@ one-to-one records of ``compiled/*_list.json``; single records are fully
 nested as in ``compiled/service.json`` and ``compiled/service_at_location.json``.
 
 Confidentiality is structural. :func:`build_catalogue` drops the records of
-confidential locations, the ``location_id`` of their service_at_locations,
-their schedules and their service points before any serialiser runs, so
-nothing downstream can reach a confidential name, address or coordinate. A
-service_at_location whose location is confidential keeps only its id, its
-service and ``"location_redacted": true`` (the HSDS proposal's
-``location_type: "redacted"`` is not in the UK profile's enum, so the
-location object is left out rather than made invalid) with the service's
-public contact route. Queries with a position (``postcode``, ``lat``/``lon``)
-leave such records out entirely, so distances, times, order and counts cannot
-be used to triangulate them.
+confidential locations, their service_at_locations, their schedules and their
+service points before any serialiser runs, so nothing downstream can reach a
+confidential name, address, coordinate, id or count: every list, detail and
+position query answers exactly as if the location did not exist. The service
+itself stays public with its safe contact route (``public_contact_service``).
 
 Extensions beyond the standard (allowed by the schemas, which do not forbid
 extra properties): ``example``, ``source``, ``coordinates_note``,
 ``public_contact_service_id``, ``public_contact_service``, ``phones`` on
-contacts, ``location_redacted`` and ``location_note``; with a position, ``travel_time_minutes``,
+contacts; with a position, ``travel_time_minutes``,
 ``distance_km`` (road), ``straight_line_km``, ``travel_mode`` and
 ``approximate``.
 """
@@ -84,10 +79,6 @@ MAX_PROXIMITY_M: Final = 200_000.0
 #: A published plan with a stop this close to a confidential location is withheld.
 PROFILE_URL: Final = "https://openreferraluk.org"
 OPENAPI_URL: Final = "https://raw.githubusercontent.com/openreferral/uk-profile/main/schema/openapi.json"
-REDACTED_NOTE: Final = (
-    "The location of this service is confidential and is not published; "
-    "contact the service through its public contact route."
-)
 #: Open Referral query parameters this API does not implement: refused rather than silently ignored.
 UNSUPPORTED: Final = (
     "minimum_age", "maximum_age", "start_time", "end_time", "day", "modified_after", "minimal", "full",
@@ -175,8 +166,7 @@ def build_catalogue(directory: Directory) -> Catalogue:
     redacted: set[str] = set()
     for r in records["service_at_locations"]:
         if r["location_id"] in secret:
-            redacted.add(r["id"])
-            sals[r["id"]] = {k: v for k, v in r.items() if k != "location_id"}
+            redacted.add(r["id"])  # as if it did not exist: no record, no count, no schedule
         else:
             sals[r["id"]] = r
     schedules: dict[str, list[Record]] = {}
@@ -433,8 +423,8 @@ def api_info() -> Json:
         "openapi_url": OPENAPI_URL,
         "extensions": {
             "example": "true on invented records, whose names start 'EXAMPLE - '",
-            "location_redacted": "true on a service_at_location whose location is confidential; "
-            "contact it through public_contact_service_id",
+            "public_contact_service_id, public_contact_service": "the safe contact route of a service whose "
+            "location is confidential; such a location, and its service_at_location, are never published",
             "lat, lon, mode": "query parameters of /service_at_locations: a position instead of a postcode",
             "travel_time_minutes, distance_km, straight_line_km, approximate": "with a position: road travel "
             "time and distance (approximate when the road network is), straight-line distance; nearest first",
@@ -495,13 +485,7 @@ def _sal_core(catalogue: Catalogue, sal_id: str, *, full: bool) -> Json:
     """A service_at_location without its service: the location, or the redaction."""
     record = catalogue.service_at_locations[sal_id]
     out = _pick(record, _SAL)
-    if sal_id in catalogue.redacted:
-        out |= {"location_redacted": True, "location_note": REDACTED_NOTE}
-        contact = catalogue.services[record["service_id"]].get("public_contact_service_id")
-        if contact is not None:
-            out["public_contact_service_id"] = contact
-    else:
-        out["location"] = _location(catalogue, record["location_id"], full=full)
+    out["location"] = _location(catalogue, record["location_id"], full=full)
     return out
 
 
@@ -624,8 +608,7 @@ def list_service_at_locations(catalogue: Catalogue, query: ServiceAtLocationQuer
     ]
     origin = query.origin
     if origin is None:
-        ordered = [s for s in ids if s not in catalogue.redacted] + [s for s in ids if s in catalogue.redacted]
-        return paginate(ordered, query.page, lambda s: _sal_summary(catalogue, s))
+        return paginate(ids, query.page, lambda s: _sal_summary(catalogue, s))
     if times is None:
         msg = "travel times are needed for a query with a position"
         raise ValueError(msg)

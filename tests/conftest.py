@@ -69,7 +69,7 @@ def tiny_directory() -> dict[str, list[dict[str, Any]]]:
             {"id": svc_old, "organization_id": org_lib, "name": "Old Towcester Library", "status": "defunct",
              "attributes": attr(41, svc_old, library)},
             {"id": svc_refuge, "organization_id": org_refuge, "name": "EXAMPLE - Refuge", "status": "active",
-             "example": True, "attributes": attr(42, svc_refuge, refuge_kind)},
+             "example": True, "attributes": attr(42, svc_refuge, refuge_kind), "public_contact_service_id": svc_line},
             {"id": svc_line, "organization_id": org_refuge, "name": "Helpline", "status": "active",
              "attributes": attr(43, svc_line, refuge_kind)},
         ],

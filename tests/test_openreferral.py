@@ -242,9 +242,9 @@ def test_catalogue_never_holds_the_confidential_location(catalogue: oruk.Catalog
     assert LOC_REFUGE not in catalogue.locations and LOC_REFUGE not in catalogue.location_text
     assert set(catalogue.points) == {SAL_LIBRARY, SAL_OLD}
     assert catalogue.redacted == {SAL_REFUGE}
-    assert "location_id" not in catalogue.service_at_locations[SAL_REFUGE]
+    assert SAL_REFUGE not in catalogue.service_at_locations  # as if the location did not exist
     assert all(s["id"] != uid(61) for s in catalogue.schedules.get(REFUGE, ()))
-    assert catalogue.sals_by_service[REFUGE] == (SAL_REFUGE,)
+    assert REFUGE not in catalogue.sals_by_service
 
 
 def test_redacted_service_keeps_its_example_name_and_public_contact(catalogue: oruk.Catalogue) -> None:
@@ -252,17 +252,12 @@ def test_redacted_service_keeps_its_example_name_and_public_contact(catalogue: o
     assert service is not None
     assert_no_secret(service)
     assert service["name"] == "EXAMPLE - Refuge" and service["example"] is True
-    assert service["service_at_locations"] == [
-        {"id": SAL_REFUGE, "service_id": REFUGE, "example": True, "location_redacted": True,
-         "location_note": oruk.REDACTED_NOTE, "public_contact_service_id": HELPLINE}
-    ]  # fmt: skip
+    assert service["service_at_locations"] == []
+    assert service["public_contact_service_id"] == HELPLINE
     assert service["schedules"] == []
     contact = service["public_contact_service"]
     assert contact["id"] == HELPLINE and contact["contacts"][0]["phones"][0]["number"] == "0808 2000 247"
-    detail = oruk.service_at_location_full(catalogue, SAL_REFUGE)
-    assert detail is not None and "location" not in detail and "location_id" not in detail
-    assert detail["service"]["name"] == "EXAMPLE - Refuge"
-    assert_no_secret(detail)
+    assert oruk.service_at_location_full(catalogue, SAL_REFUGE) is None
 
 
 def test_public_service_is_fully_nested(catalogue: oruk.Catalogue) -> None:
@@ -323,16 +318,16 @@ def _sal_query(**kwargs: Any) -> oruk.ServiceAtLocationQuery:
     return oruk.ServiceAtLocationQuery(where, oruk.PageRequest(), **kwargs)
 
 
-def test_service_at_locations_without_position_put_redacted_last(catalogue: oruk.Catalogue) -> None:
+def test_service_at_locations_without_position_leave_the_confidential_one_out(catalogue: oruk.Catalogue) -> None:
     page = oruk.list_service_at_locations(catalogue, _sal_query(), None)
-    assert [s["id"] for s in page["contents"]] == [SAL_LIBRARY, SAL_OLD, SAL_REFUGE]
-    assert page["contents"][2]["location_redacted"] is True and "location" not in page["contents"][2]
+    assert [s["id"] for s in page["contents"]] == [SAL_LIBRARY, SAL_OLD]
+    assert page["total_items"] == 2
     assert_no_secret(page)
 
 
 @pytest.mark.parametrize(
     ("search", "ids"),
-    [("abbey", [SAL_LIBRARY]), ("refuge", [SAL_REFUGE]), ("hidden lane", []), ("badby", []), ("nn11 9zz", [])],
+    [("abbey", [SAL_LIBRARY]), ("refuge", []), ("hidden lane", []), ("badby", []), ("nn11 9zz", [])],
 )
 def test_search_never_matches_a_confidential_location(catalogue: oruk.Catalogue, search: str, ids: list[str]) -> None:
     page = oruk.list_service_at_locations(catalogue, _sal_query(where=oruk.ServiceFilter(search=search)), None)

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..audit import record_event
+from ..audit import record_refusal
 from ..db.models import ORUK_COLUMNS, Location, Membership, Organization, PendingChange, Service, TaxonomyTerm, User
 from ..errors import EditConflictError, EntryNotFoundError, InvalidEntryError, PermissionDeniedError
 from ..places import LAT_RANGE, LON_RANGE
@@ -119,7 +119,7 @@ class SaveResult:
 
 
 def _deny(session: Session, actor: Actor, action: str, target: str, why: str) -> PermissionDeniedError:
-    record_event(session, "denied", user_name=actor.name, target=target, detail=f"{action}: {why}")
+    record_refusal(session, "denied", user_name=actor.name, target=target, detail=f"{action}: {why}")
     return PermissionDeniedError(f"you may not {action}: {why}")
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..audit import record_event
+from ..audit import record_refusal
 from ..db.models import Feedback, Service
 from ..errors import EntryNotFoundError, InvalidEntryError, PermissionDeniedError
 from .editing import Actor
@@ -65,7 +65,7 @@ def mark_acted(session: Session, actor: Actor, feedback_id: int, note: str = "")
         msg = f"no feedback {feedback_id}"
         raise EntryNotFoundError(msg)
     if not (actor.edits(item.organization_id) or actor.administers(item.organization_id)):
-        record_event(session, "denied", user_name=actor.name, target=f"feedback {feedback_id}", detail="mark acted")
+        record_refusal(session, "denied", user_name=actor.name, target=f"feedback {feedback_id}", detail="mark acted")
         msg = "you may not act on this feedback: it is about another organisation's entry"
         raise PermissionDeniedError(msg)
     item.status, item.acted_by, item.acted_at = "acted", actor.name, datetime.now(UTC)

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .._files import write_text_atomic
@@ -237,6 +238,22 @@ def _owner(
     return owner, []
 
 
+def _routes_last(documents: Sequence[Mapping[str, Any]]) -> list[tuple[int, Mapping[str, Any]]]:
+    """The documents numbered from 1, each after the service its safe contact route names (when in the file)."""
+    numbered = list(enumerate(documents, start=1))
+    in_file = {d.get("id") for d in documents}
+    placed: set[Any] = set()
+    ordered: list[tuple[int, Mapping[str, Any]]] = []
+    while numbered:
+        ready = [(i, d) for i, d in numbered
+                 if d.get("public_contact_service_id") not in in_file - placed or d.get("public_contact_service_id") == d.get("id")]  # fmt: skip
+        ready = ready or numbered[:1]  # a cycle of routes: the rule check reports it
+        ordered += ready
+        placed |= {d.get("id") for _, d in ready}
+        numbered = [x for x in numbered if x not in ready]
+    return ordered
+
+
 def import_services(
     session: Session,
     actor: Actor,
@@ -267,7 +284,9 @@ def import_services(
     if problems:
         raise InterchangeError(source, problems)
     counts = {"saved": 0, "created": 0, "unchanged": 0, "organizations": 0}
-    for index, document in enumerate(documents, start=1):
+    counts["first_position"] = int(session.scalar(select(func.coalesce(func.max(Service.position), -1))) or 0) + 1
+    for index, document in _routes_last(documents):
+        counts["index"] = index
         owner, found = _owner(session, index, document, organization_id)
         if found:
             problems += found
@@ -305,6 +324,7 @@ def _import_one(session: Session, actor: Actor, document: Mapping[str, Any], own
         row = session.get(Service, entry.id)
         assert row is not None
         _upkeep_from(row, document)
+        row.position = counts["first_position"] + counts["index"]  # new entries keep the file's order
     return changed_org
 
 

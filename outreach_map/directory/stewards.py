@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..audit import record_event
+from ..audit import record_event, record_refusal
 from ..db.models import Handover, Membership, Service, Steward, User
 from ..errors import EntryNotFoundError, InvalidEntryError, PermissionDeniedError
 from .editing import Actor
@@ -76,7 +76,7 @@ def _service(session: Session, actor: Actor, service_id: str) -> Service:
         msg = f"no service {service_id}"
         raise EntryNotFoundError(msg)
     if not (actor.edits(service.organization_id) or actor.administers(service.organization_id)):
-        record_event(session, "denied", user_name=actor.name, target=f"service {service_id}", detail="set contact")
+        record_refusal(session, "denied", user_name=actor.name, target=f"service {service_id}", detail="set contact")
         msg = "you may not change this entry's contacts: it belongs to another organisation"
         raise PermissionDeniedError(msg)
     return service
@@ -143,7 +143,7 @@ def deactivate_user(session: Session, actor: Actor, user_name: str, *, now: date
         raise EntryNotFoundError(msg)
     orgs = list(session.scalars(select(Membership.organization_id).where(Membership.user_id == user.id)))
     if not (actor.lead_admin or (orgs and all(actor.administers(o) for o in orgs))):
-        record_event(session, "denied", user_name=actor.name, target=f"user {user_name}", detail="deactivate")
+        record_refusal(session, "denied", user_name=actor.name, target=f"user {user_name}", detail="deactivate")
         msg = f"you may not deactivate '{user_name}': only their organisations' admins may"
         raise PermissionDeniedError(msg)
     moment = now or datetime.now(UTC)
@@ -197,7 +197,7 @@ def acknowledge_handover(session: Session, actor: Actor, handover_id: int) -> No
         msg = f"no handover {handover_id}"
         raise EntryNotFoundError(msg)
     if not actor.administers(handover.organization_id):
-        record_event(session, "denied", user_name=actor.name, target=f"handover {handover_id}", detail="acknowledge")
+        record_refusal(session, "denied", user_name=actor.name, target=f"handover {handover_id}", detail="acknowledge")
         msg = "you may not acknowledge this handover: it belongs to another organisation"
         raise PermissionDeniedError(msg)
     handover.acknowledged_by, handover.acknowledged_at = actor.name, datetime.now(UTC)
