@@ -35,7 +35,7 @@ LONDON = ZoneInfo("Europe/London")
 #: iCalendar weekday codes, Monday first (index = ``date.weekday()``).
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?$")
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?$")
 _BYDAY = re.compile(r"^([+-]?[1-5])?(MO|TU|WE|TH|FR|SA|SU)$")
 _ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 5: "5th", -1: "last", -2: "second to last"}
 
@@ -263,7 +263,7 @@ def next_sessions(record: Mapping[str, Any], start: date, *, days: int = 62) -> 
 
 
 def with_offset(text: str | None, *, on: date) -> str | None:
-    """A wall-clock time in Europe/London as ``HH:MM`` plus the UTC offset in force on ``on`` (``09:30+00:00``).
+    """A wall-clock time in Europe/London as ``HH:MM:SS`` plus the UTC offset in force on ``on`` (``09:30:00+00:00``).
 
     A time that already carries a zone is returned unchanged.
     """
@@ -274,6 +274,6 @@ def with_offset(text: str | None, *, on: date) -> str | None:
         return text
     if match.group(4):
         return text
-    clock = time(int(match.group(1)), int(match.group(2)))
+    clock = time(int(match.group(1)), int(match.group(2)), int(match.group(3) or 0))
     offset = datetime.combine(on, clock, tzinfo=LONDON).strftime("%z")
-    return f"{clock:%H:%M}{offset[:3]}:{offset[3:]}"
+    return f"{clock:%H:%M:%S}{offset[:3]}:{offset[3:]}"
