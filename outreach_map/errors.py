@@ -23,6 +23,7 @@ __all__ = [
     "OutreachError",
     "PermissionDeniedError",
     "RecordError",
+    "ReferralError",
     "UnknownPostcodeError",
     "UnknownVillageError",
 ]
@@ -171,3 +172,14 @@ class RecordError(OutreachError):
 
 class AccountError(OutreachError):
     """A bad user name, role, password or membership."""
+
+
+class ReferralError(OutreachError):
+    """A referral that cannot be made or changed as asked (the message never holds a client's details).
+
+    ``field`` names the form field when one is to blame.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)

@@ -216,3 +216,30 @@ def seeded(db_url: str, tiny_data: Path) -> Any:
     add_user(engine, "ada", "admin", PASSWORD)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def smtp_server() -> Any:
+    """A local SMTP server (aiosmtpd) that keeps every message it receives."""
+    import email
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    class Keep:
+        def __init__(self) -> None:
+            self.messages: list[email.message.Message] = []
+
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+            self.messages.append(email.message_from_bytes(envelope.content))
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = Keep()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    handler.port = port  # type: ignore[attr-defined]
+    yield handler
+    controller.stop()

@@ -23,6 +23,11 @@ deputy of a service: a staff account or a named role mailbox),
 ``versions`` (every change, with a snapshot and field-level changes),
 ``pending_changes`` (edits waiting for approval), ``feedback`` (reports from
 the public) and ``audit_events`` (refused attempts, logins, account changes).
+Referrals between agencies: ``referrals`` (the client's details and notes
+encrypted, column by column, with the ``cryptography`` package's Fernet;
+nulled when the retention period ends) and ``referral_events`` (who saw or
+changed which referral, when; never a client's details).
+
 ``directory_state`` holds one row whose ``revision`` goes up with every
 change, so readers know when to reload.
 """
@@ -63,6 +68,8 @@ __all__ = [
     "OrganizationIdentifier",
     "PendingChange",
     "Phone",
+    "Referral",
+    "ReferralEvent",
     "Schedule",
     "Service",
     "ServiceAtLocation",
@@ -533,3 +540,55 @@ class DirectoryState(Base):
     revision: Mapped[int] = mapped_column(Integer, default=0)
     seeded_from: Mapped[str | None] = mapped_column(Text)
     seeded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Referral(Base):
+    """A referral of a person from one partner agency to another agency's service.
+
+    ``client_*`` and ``*_note`` columns hold Fernet tokens, never clear text;
+    :mod:`outreach_map.referrals` is the only code that opens them.
+    """
+
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(36), unique=True, index=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True, index=True)
+    from_organization_id: Mapped[str] = mapped_column(ID, index=True)
+    from_user_name: Mapped[str] = mapped_column(String(64))
+    to_service_id: Mapped[str] = mapped_column(ID, index=True)
+    to_organization_id: Mapped[str] = mapped_column(ID, index=True)
+    need: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    consent: Mapped[bool] = mapped_column(Boolean)
+    safeguarding_checked: Mapped[bool] = mapped_column(Boolean, default=False)
+    client_name: Mapped[str | None] = mapped_column(Text)
+    client_contact: Mapped[str | None] = mapped_column(Text)
+    client_safe_times: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    decline_reason: Mapped[str | None] = mapped_column(String(32))
+    decline_note: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+    forwarded_from_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id", ondelete="SET NULL"))
+    forwarded_to_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id", ondelete="SET NULL"))
+    notified: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReferralEvent(Base):
+    """Who opened, viewed or changed a referral, and when (no client details)."""
+
+    __tablename__ = "referral_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user_name: Mapped[str | None] = mapped_column(String(64))
+    organization_id: Mapped[str | None] = mapped_column(ID)
+    action: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(String(300))
