@@ -230,7 +230,7 @@ def smtp_server() -> Any:
         def __init__(self) -> None:
             self.messages: list[email.message.Message] = []
 
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             self.messages.append(email.message_from_bytes(envelope.content))
             return "250 OK"
 
