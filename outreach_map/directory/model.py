@@ -92,6 +92,15 @@ class Schedule:
     valid_to: str | None = None
     dtstart: str | None = None
 
+    def as_record(self) -> dict[str, Any]:
+        """The Open Referral fields of the schedule (for :mod:`.hours`)."""
+        fields = {
+            "id": self.id, "description": self.description, "freq": self.freq, "interval": self.interval,
+            "byday": ",".join(self.byday) or None, "opens_at": self.opens_at, "closes_at": self.closes_at,
+            "valid_from": self.valid_from, "valid_to": self.valid_to, "dtstart": self.dtstart,
+        }  # fmt: skip
+        return {k: v for k, v in fields.items() if v not in (None, "")}
+
 
 @dataclass(frozen=True, slots=True)
 class Service:

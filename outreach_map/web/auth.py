@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length
 from ..accounts import authenticate, get_user
 from .resources import resources
 
-__all__ = ["StaffUser", "bp", "init_login", "role_required"]
+__all__ = ["StaffUser", "bp", "init_login", "role_required", "staff_required"]
 
 bp = Blueprint("auth", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -61,6 +61,18 @@ def role_required(role: str) -> Callable[[F], F]:
         return cast(F, wrapped)
 
     return decorate
+
+
+def staff_required(view: F) -> F:
+    """Staff pages open to every logged-in member of staff (what they may do is checked by the core)."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        return view(*args, **kwargs)
+
+    return cast(F, wrapped)
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]
