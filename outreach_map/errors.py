@@ -24,6 +24,7 @@ __all__ = [
     "PermissionDeniedError",
     "RecordError",
     "ReferralError",
+    "ReportError",
     "UnknownPostcodeError",
     "UnknownVillageError",
 ]
@@ -183,3 +184,7 @@ class ReferralError(OutreachError):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         self.field = field
         super().__init__(message)
+
+
+class ReportError(OutreachError):
+    """A report that cannot be made as asked (a bad period, names the option)."""
