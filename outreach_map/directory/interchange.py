@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from .._files import write_text_atomic
 from ..db.models import Organization, OrganizationIdentifier, Service, Taxonomy, TaxonomyTerm
-from ..errors import EditConflictError, InterchangeError, InvalidEntryError, OutreachError, PermissionDeniedError
+from ..errors import InterchangeError, OutreachError
 from ..openreferral import build_catalogue, service_full
 from .editing import Actor, check_entry, save_entry
 from .schema import record_problems
@@ -254,6 +254,47 @@ def _routes_last(documents: Sequence[Mapping[str, Any]]) -> list[tuple[int, Mapp
     return ordered
 
 
+@dataclass
+class _ImportRun:
+    """One import in progress: where new entries go in the directory order, and what was done."""
+
+    session: Session
+    actor: Actor
+    source: str
+    forced_organization: str | None
+    first_position: int
+    created: int = 0
+    saved: int = 0
+    unchanged: int = 0
+    organizations: int = 0
+
+    def result(self) -> ImportResult:
+        return ImportResult(self.created, self.saved - self.created, self.unchanged, self.organizations)
+
+    def one(self, index: int, document: Mapping[str, Any], owner: str) -> None:
+        """Import one service (its organisation and taxonomy terms first); new entries keep the file's order."""
+        session = self.session
+        nested = document.get("organization")
+        if self.forced_organization is None and isinstance(nested, Mapping):
+            self.organizations += int(_upsert_organization(session, nested))
+        _ensure_terms(session, document)
+        existing = read_entry(session, str(document["id"]))
+        entry = _keep_confidential(_flatten(document, owner), existing)
+        check_entry(session, entry)
+        note = f"imported from {Path(self.source).name}"
+        result = save_entry(session, self.actor, entry, base_version=None, action="import", note=note)
+        if result.status == "unchanged":
+            self.unchanged += 1
+            return
+        self.saved += 1
+        if existing is None:
+            self.created += 1
+            row = session.get(Service, entry.id)
+            assert row is not None
+            _upkeep_from(row, document)
+            row.position = self.first_position + index
+
+
 def import_services(
     session: Session,
     actor: Actor,
@@ -283,49 +324,22 @@ def import_services(
                  if ids.index(d.get("id")) != i - 1]  # fmt: skip
     if problems:
         raise InterchangeError(source, problems)
-    counts = {"saved": 0, "created": 0, "unchanged": 0, "organizations": 0}
-    counts["first_position"] = int(session.scalar(select(func.coalesce(func.max(Service.position), -1))) or 0) + 1
+    first = int(session.scalar(select(func.coalesce(func.max(Service.position), -1))) or 0) + 1
+    run = _ImportRun(session, actor, source, organization_id, first)
     for index, document in _routes_last(documents):
-        counts["index"] = index
         owner, found = _owner(session, index, document, organization_id)
         if found:
             problems += found
             continue
         try:
-            counts["organizations"] += _import_one(session, actor, document, owner, organization_id, counts, source)
-        except (InvalidEntryError, PermissionDeniedError, EditConflictError) as exc:
-            problems.append(f"{_locate(index, document)}: {exc}")
-        except OutreachError as exc:  # pragma: no cover - any other rule a record breaks
+            run.one(index, document, owner)
+        except OutreachError as exc:  # a rule the record breaks, or an entry of another organisation
             problems.append(f"{_locate(index, document)}: {exc}")
     if problems:
         raise InterchangeError(source, problems)
-    if counts["organizations"]:
+    if run.organizations:
         bump_revision(session)
-    return ImportResult(
-        counts["created"], counts["saved"] - counts["created"], counts["unchanged"], counts["organizations"]
-    )
-
-
-def _import_one(session: Session, actor: Actor, document: Mapping[str, Any], owner: str, forced: str | None,
-                counts: dict[str, int], source: str) -> int:  # fmt: skip
-    changed_org = 0
-    nested = document.get("organization")
-    if forced is None and isinstance(nested, Mapping):
-        changed_org = int(_upsert_organization(session, nested))
-    _ensure_terms(session, document)
-    existing = read_entry(session, str(document["id"]))
-    entry = _keep_confidential(_flatten(document, owner), existing)
-    check_entry(session, entry)
-    note = f"imported from {Path(source).name}"
-    result = save_entry(session, actor, entry, base_version=None, action="import", note=note)
-    counts["unchanged" if result.status == "unchanged" else "saved"] += 1
-    if existing is None:
-        counts["created"] += 1
-        row = session.get(Service, entry.id)
-        assert row is not None
-        _upkeep_from(row, document)
-        row.position = counts["first_position"] + counts["index"]  # new entries keep the file's order
-    return changed_org
+    return run.result()
 
 
 def _upkeep_from(row: Service, document: Mapping[str, Any]) -> None:
