@@ -19,11 +19,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .errors import OutreachError
+from .errors import AccountError
 
 __all__ = [
     "ROLES",
-    "AccountError",
     "Base",
     "User",
     "add_user",
@@ -39,10 +38,6 @@ __all__ = [
 ROLES = ("planner", "scheduler", "editor", "admin")
 MIN_PASSWORD_LENGTH = 10
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
-
-
-class AccountError(OutreachError):
-    """A bad user name, role or password, or a database problem."""
 
 
 class Base(DeclarativeBase):

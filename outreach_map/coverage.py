@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from ._readers import csv_rows, parse_float
 from .directory import Directory, Schedule, ServicePoint
-from .errors import DataFileError, OutreachError
+from .errors import DataFileError, OutreachError, UnknownKindError
 from .places import CORE_DISTRICTS, LAT_RANGE, LON_RANGE, Village
 from .traveltime import TravelTimes
 
@@ -35,7 +35,6 @@ __all__ = [
     "CoverageGap",
     "CoverageResult",
     "Facility",
-    "UnknownKindError",
     "WhatIf",
     "check_threshold",
     "compute_coverage",
@@ -58,15 +57,6 @@ _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-
-
-class UnknownKindError(OutreachError):
-    """A service kind that the taxonomy does not have."""
-
-    def __init__(self, kind: str, known: Sequence[str]) -> None:
-        self.kind = kind
-        self.known = list(known)
-        super().__init__(f"unknown kind '{kind}'; expected one of {', '.join(known)}")
 
 
 def check_threshold(minutes: float) -> float:

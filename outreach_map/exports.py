@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._files import replace_folder
 from .directory import Directory
-from .errors import OutreachError
+from .errors import PublishError
 from .planner.problem import WEEKDAYS, format_clock
 from .planner.solution import Plan
 from .published import public_plan
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXPORT_FILES",
-    "PublishError",
     "plan_document",
     "publish_plan",
     "runs_geojson",
@@ -43,10 +42,6 @@ __all__ = [
 EXPORT_FILES = ("plan.json", "timetable.csv", "timetable.ics", "runs.gpx", "runs.geojson")
 _PLAN_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _ICS_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-
-
-class PublishError(OutreachError):
-    """A plan that cannot be published (bad id, not a timetable, or it would reveal a confidential place)."""
 
 
 def _hhmm(minutes: float) -> str:

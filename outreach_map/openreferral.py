@@ -36,13 +36,13 @@ from typing import Any, Final, TypeVar
 
 from .coverage import CoverageResult, check_threshold
 from .directory import Directory, ServicePoint
-from .errors import InvalidPostcodeError, OutreachError, UnknownPostcodeError
+from .errors import InvalidPostcodeError, OutreachError, PointOutsideNetworkError, QueryError, UnknownPostcodeError
 from .geodesy import straight_line_m
 from .lookup import Place
 from .places import Village
 from .postcodes import Postcodes
 from .roads import MODES
-from .traveltime import PointOutsideNetworkError, TravelTimes
+from .traveltime import TravelTimes
 
 __all__ = [
     "DEFAULT_PER_PAGE",
@@ -50,7 +50,6 @@ __all__ = [
     "Catalogue",
     "CoverageQuery",
     "PageRequest",
-    "QueryError",
     "ServiceAtLocationQuery",
     "ServiceFilter",
     "api_info",
@@ -115,15 +114,6 @@ _ATTRIBUTE = ("id", "link_id", "taxonomy_term_id", "link_type")
 _TAXONOMY = ("id", "name", "description", "uri", "version")
 _TERM = ("id", "name", "description", "parent_id", "taxonomy", "taxonomy_id", "term_uri", "term")
 _SAL = ("id", "service_id", "location_id", "example")
-
-
-class QueryError(OutreachError):
-    """A query parameter the API cannot use (answered with HTTP 400 naming the parameter)."""
-
-    def __init__(self, parameter: str, problem: str) -> None:
-        self.parameter = parameter
-        self.problem = problem
-        super().__init__(f"query parameter '{parameter}': {problem}")
 
 
 def _pick(record: Record, fields: Iterable[str]) -> Json:

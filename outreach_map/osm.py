@@ -96,8 +96,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .errors import DataFileError
-from .roads import FloatArray, IntArray, ModeGraph, RoadNetwork, RoadNetworkError, graph_from_edges, kmh
+from .errors import DataFileError, RoadNetworkError
+from .roads import FloatArray, IntArray, ModeGraph, RoadNetwork, graph_from_edges, kmh
 
 __all__ = ["ATTRIBUTION", "HIGHWAY_CLASSES", "NO_SNAP_CLASSES", "SpeedTable", "import_osm", "parse_maxspeed"]
 

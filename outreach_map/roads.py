@@ -30,7 +30,7 @@ from pyproj import Transformer
 from scipy.spatial import Delaunay, cKDTree
 
 from ._files import replace_folder
-from .errors import DataFileError, OutreachError
+from .errors import DataFileError, RoadNetworkError
 
 __all__ = [
     "DEFAULT_NETWORK",
@@ -38,7 +38,6 @@ __all__ = [
     "ModeGraph",
     "ProxyParameters",
     "RoadNetwork",
-    "RoadNetworkError",
     "build_proxy_network",
     "choose_crs",
     "graph_from_edges",
@@ -56,10 +55,6 @@ FORMAT_VERSION = 1
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-
-
-class RoadNetworkError(OutreachError):
-    """A road network cannot be built, imported or loaded."""
 
 
 def kmh(speed_kmh: float) -> float:

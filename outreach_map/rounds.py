@@ -317,7 +317,7 @@ def build_problem(
     asked = [s for s in config.overrides if s in problem.unservable]
     if asked:
         # A stop the request names must be servable; villages picked automatically are reported as unserved instead.
-        msg = f"stop '{asked[0]}' cannot be served: {problem.unservable[asked[0]]}"
+        msg = f"stop '{asked[0]}' cannot be served: {problem.unservable[asked[0]].text}"
         raise OutreachError(msg)
     return _lock_weeks(problem, previous)
 

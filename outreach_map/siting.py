@@ -21,17 +21,13 @@ import numpy.typing as npt
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix
 
-from .errors import OutreachError
+from .errors import SitingError
 
-__all__ = ["SiteChoice", "SitingError", "maximal_covering", "set_covering"]
+__all__ = ["SiteChoice", "maximal_covering", "set_covering"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-
-
-class SitingError(OutreachError):
-    """A siting request that cannot be met (e.g. more sites than candidates)."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from outreach_map.directory import load_directory, services_dir
-from outreach_map.exports import EXPORT_FILES, PublishError, publish_plan
+from outreach_map.errors import PublishError
+from outreach_map.exports import EXPORT_FILES, publish_plan
 from outreach_map.planner import Plan, ProblemBuilder, solve
 from outreach_map.published import load_plan, next_visits
 

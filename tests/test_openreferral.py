@@ -16,6 +16,7 @@ from outreach_map import openreferral as oruk
 from outreach_map.coverage import CoverageResult, Facility
 from outreach_map.dataset import Dataset, load_dataset
 from outreach_map.directory import load_directory
+from outreach_map.errors import QueryError
 from outreach_map.lookup import Place
 from outreach_map.published import PublishedPlan, public_plan
 from outreach_map.roads import load_roads
@@ -151,15 +152,15 @@ def test_page_defaults_and_parsing() -> None:
     ],
 )
 def test_bad_page_names_the_parameter(args: dict[str, str], parameter: str) -> None:
-    with pytest.raises(oruk.QueryError) as caught:
+    with pytest.raises(QueryError) as caught:
         oruk.parse_page(args)
     assert caught.value.parameter == parameter
 
 
 def test_page_request_validates_itself() -> None:
-    with pytest.raises(oruk.QueryError, match="per_page"):
+    with pytest.raises(QueryError, match="per_page"):
         oruk.PageRequest(1, oruk.MAX_PER_PAGE + 1)
-    with pytest.raises(oruk.QueryError, match="page"):
+    with pytest.raises(QueryError, match="page"):
         oruk.PageRequest(0, 10)
 
 
@@ -182,7 +183,7 @@ def test_page_request_validates_itself() -> None:
 def test_bad_service_filter_names_the_parameter(
     catalogue: oruk.Catalogue, args: dict[str, str], parameter: str
 ) -> None:
-    with pytest.raises(oruk.QueryError) as caught:
+    with pytest.raises(QueryError) as caught:
         oruk.parse_service_filter(args, catalogue)
     assert caught.value.parameter == parameter
 
@@ -214,7 +215,7 @@ def test_bad_service_filter_names_the_parameter(
 def test_bad_position_names_the_parameter(
     data: Dataset, catalogue: oruk.Catalogue, args: dict[str, str], parameter: str
 ) -> None:
-    with pytest.raises(oruk.QueryError) as caught:
+    with pytest.raises(QueryError) as caught:
         oruk.parse_service_at_location_query(args, catalogue, data.postcodes)
     assert caught.value.parameter == parameter
     for value in args.values():  # messages never repeat what was sent
@@ -427,7 +428,7 @@ def test_coverage_json_has_no_infinity(data: Dataset) -> None:
     ],
 )
 def test_bad_coverage_query_names_the_parameter(args: dict[str, str], parameter: str) -> None:
-    with pytest.raises(oruk.QueryError) as caught:
+    with pytest.raises(QueryError) as caught:
         oruk.parse_coverage_query(args, ["library", "gp"])
     assert caught.value.parameter == parameter
 

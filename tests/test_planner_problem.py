@@ -111,7 +111,8 @@ def test_stop_farther_than_a_shift_allows() -> None:
     lenient.add_location("far")
     lenient.add_stop("far-away", location="far", duration=20)
     problem = lenient.build(minutes=minutes, km=minutes * 0.67)
-    assert problem.unservable["far-away"].startswith("farther than a shift allows")
+    assert problem.unservable["far-away"].text.startswith("farther than a shift allows")
+    assert problem.unservable["far-away"].code == "unreachable"
 
 
 def test_stop_on_a_weekday_no_van_works() -> None:

@@ -95,8 +95,8 @@ def test_impossible_alignment_drops_the_stop_with_a_reason() -> None:
     early = RunSpec(0, 0, (stop["bravo"], stop["delta"], stop["alpha"]), (None,) * 3)
     late = RunSpec(0, 14, (stop["echo"], stop["alpha"], stop["bravo"]), (None,) * 3)
     result = align(problem, [early, late], step=5.0)
-    assert [(problem.stops[s].id, why) for s, why in result.dropped] == [
-        ("bravo", "could not keep the same time on every visit within the shifts and lunch breaks")
+    assert [(problem.stops[s].id, why.code, why.text) for s, why in result.dropped] == [
+        ("bravo", "same_time", "could not keep the same time on every visit within the shifts and lunch breaks")
     ]
 
 

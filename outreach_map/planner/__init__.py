@@ -18,6 +18,7 @@ readers), :mod:`.search` (the periodic search on PyVRP), :mod:`.timetable`
 
 from __future__ import annotations
 
+from ..errors import ProblemError as ProblemError
 from . import builder as builder
 from . import check as check
 from . import engine as engine
@@ -36,7 +37,6 @@ from .problem import Day as Day
 from .problem import Location as Location
 from .problem import Pattern as Pattern
 from .problem import PlanProblem as PlanProblem
-from .problem import ProblemError as ProblemError
 from .problem import Stop as Stop
 from .problem import TimeWindow as TimeWindow
 from .problem import Van as Van

@@ -20,6 +20,7 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
+from ..errors import ProblemError
 from .problem import (
     CIRCUITY,
     DEFAULT_BREAK_MINUTES,
@@ -34,10 +35,11 @@ from .problem import (
     Location,
     Pattern,
     PlanProblem,
-    ProblemError,
+    Reason,
     Stop,
     TimeWindow,
     TravelFunction,
+    UnservedCode,
     Van,
     clock,
     default_duration,
@@ -445,7 +447,7 @@ class ProblemBuilder:
         if unservable and self.strict:
             first = next(iter(unservable))
             more = f" (and {len(unservable) - 1} more)" if len(unservable) > 1 else ""
-            msg = f"stop '{first}' cannot be served: {unservable[first]}{more}"
+            msg = f"stop '{first}' cannot be served: {unservable[first].text}{more}"
             raise ProblemError(msg)
         return PlanProblem(
             name=problem.name, stops=problem.stops, vans=problem.vans, days=days, locations=problem.locations,
@@ -481,7 +483,7 @@ class ProblemBuilder:
         )  # fmt: skip
 
 
-def unservable_reason(problem: PlanProblem, stop: Stop) -> str | None:
+def unservable_reason(problem: PlanProblem, stop: Stop) -> Reason | None:
     """Why no van can ever serve ``stop`` (``None`` when some van can).
 
     Checks, for each van working on some day of an allowed pattern, that a
@@ -494,8 +496,8 @@ def unservable_reason(problem: PlanProblem, stop: Stop) -> str | None:
     if not working or not usable:
         if problem.timetable:
             names = ", ".join(WEEKDAYS[d] for d in stop.weekdays)
-            return f"no van works on its allowed weekdays ({names})"
-        return "no van works on any of its allowed day patterns"
+            return Reason(UnservedCode.NO_VAN_DAY, f"no van works on its allowed weekdays ({names})")
+        return Reason(UnservedCode.NO_VAN_DAY, "no van works on any of its allowed day patterns")
     reasons: list[str] = []
     for van in working:
         out = float(problem.minutes[van.depot, stop.location])
@@ -516,4 +518,4 @@ def unservable_reason(problem: PlanProblem, stop: Stop) -> str | None:
             reasons.append(f"none of its time windows can be reached within van '{van.id}' shift")
             continue
         return None
-    return "; ".join(dict.fromkeys(reasons))
+    return Reason(UnservedCode.UNREACHABLE, "; ".join(dict.fromkeys(reasons)))

@@ -10,13 +10,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from ..errors import ProblemError
 from ._compiled import Compiled
-from .problem import PlanProblem, ProblemError
+from .problem import PlanProblem, Reason, UnservedCode
 from .search import Progress, SearchParams, SearchState, baseline, search
 from .solution import Assignment, Lunch, Plan, Run, SolveStats, Unserved, Visit
 from .timetable import RunSpec, RunTimes, align
 
 __all__ = ["solve", "solve_baseline"]
+
+VAN_TIME = UnservedCode.VAN_TIME
 
 
 def _check_args(time_limit: float, time_step: float | None) -> None:
@@ -142,24 +145,23 @@ def _plan(
         if stop.id in assignments:
             continue
         if stop.id in problem.unservable:
-            why = problem.unservable[stop.id]
-            code = "no_van_day" if why.startswith("no van works") else "unreachable"
+            reason = problem.unservable[stop.id]
         elif i in dropped:
-            why = dropped[i]
-            code = "same_time" if "same time" in why else "lunch"
+            reason = dropped[i]
         elif stop.required:
-            why = "could not be fitted into the runs (capacity, duration or time windows)"
-            code = "van_time"
+            reason = Reason(VAN_TIME, "could not be fitted into the runs (capacity, duration or time windows)")
         elif not state.feasible:
-            why, code = "no feasible plan was found in the time limit", "van_time"
+            reason = Reason(VAN_TIME, "no feasible plan was found in the time limit")
         elif all(problem.stops[a.stop_index].population >= stop.population for a in assignments.values()):
-            why = f"not enough van time: lower priority (population {stop.population}) than the served stops"
-            code = "van_time"
+            reason = Reason(
+                VAN_TIME, f"not enough van time: lower priority (population {stop.population}) than the served stops"
+            )
         else:
             every = f" every {stop.frequency_weeks} weeks" if stop.frequency_weeks else ""
-            why = f"not enough van time: no run has room for its {stop.duration:g}-minute visit{every}"
-            code = "van_time"
-        unserved.append(Unserved(stop.id, i, code, why))
+            reason = Reason(
+                VAN_TIME, f"not enough van time: no run has room for its {stop.duration:g}-minute visit{every}"
+            )
+        unserved.append(Unserved(stop.id, i, reason.code, reason.text))
     stats = SolveStats(
         method=method, runtime=time.perf_counter() - started, iterations=int(state.stats.get("iterations", 0)),
         seed=seed, time_limit=time_limit, time_step=result.step, on_grid=result.on_grid,

@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import DataFileError
+from ..errors import DataFileError, ProblemError
 from .builder import ProblemBuilder
-from .problem import PlanProblem, ProblemError
+from .problem import PlanProblem
 
 __all__ = ["euclidean", "read_cordeau", "read_solomon"]
 

@@ -25,12 +25,13 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from types import MappingProxyType
 
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import OutreachError
+from ..errors import ProblemError
 
 __all__ = [
     "CIRCUITY",
@@ -47,10 +48,11 @@ __all__ = [
     "Location",
     "Pattern",
     "PlanProblem",
-    "ProblemError",
+    "Reason",
     "Stop",
     "TimeWindow",
     "TravelFunction",
+    "UnservedCode",
     "Van",
     "clock",
     "default_duration",
@@ -79,8 +81,30 @@ LOCAL_SPEED_KMH = 40.0
 _CLOCK_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
-class ProblemError(OutreachError):
-    """A plan request that is malformed or cannot be met (names the stop, van or field)."""
+class UnservedCode(StrEnum):
+    """Why a stop is not served, for programs (``code`` of an unserved stop in ``plan.json``)."""
+
+    #: Too far for a shift, too heavy for the van, or its time windows cannot be reached.
+    UNREACHABLE = "unreachable"
+    #: No van works on its allowed days.
+    NO_VAN_DAY = "no_van_day"
+    #: Not enough van time: lower priority than the served stops, or no run has room.
+    VAN_TIME = "van_time"
+    #: One clock time could not be kept on every visit.
+    SAME_TIME = "same_time"
+    #: No room around the lunch break and the time windows.
+    LUNCH = "lunch"
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a stop is not served: a code for programs, a sentence for people (set where the reason is known)."""
+
+    code: UnservedCode
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def clock(value: str | float) -> float:
@@ -373,7 +397,7 @@ class PlanProblem:
     same_time
         Whether every visit of a stop must be at the same clock time (timetables).
     unservable
-        Stops no van can serve, with the reason (only when built with
+        Stops no van can serve, with the :class:`Reason` (only when built with
         ``strict=False``; a strict build raises instead).
     network
         Where the travel times come from, and whether they are approximate.
@@ -389,7 +413,7 @@ class PlanProblem:
     cycle_weeks: int | None = None
     start_date: date | None = None
     same_time: bool = False
-    unservable: Mapping[str, str] = field(default_factory=dict)
+    unservable: Mapping[str, Reason] = field(default_factory=dict)
     network_source: str = "unspecified"
     approximate: bool = True
 

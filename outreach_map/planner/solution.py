@@ -14,12 +14,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from types import MappingProxyType
 
-from .problem import WEEKDAYS, Day, Pattern, PlanProblem, format_clock
+from .problem import WEEKDAYS, Day, Pattern, PlanProblem, UnservedCode, format_clock
 
 __all__ = ["Assignment", "Lunch", "Plan", "Run", "SolveStats", "Unserved", "Visit"]
-
-#: Codes of :attr:`Unserved.code`.
-UNSERVED_CODES = ("unreachable", "no_van_day", "van_time", "same_time", "lunch")
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,16 +142,13 @@ class Assignment:
 class Unserved:
     """A stop the plan does not serve, and why.
 
-    ``code`` is one of ``unreachable`` (too far for a shift, too heavy, or its
-    windows cannot be reached), ``no_van_day`` (no van works on its allowed
-    days), ``van_time`` (not enough van time; lower priority than the served
-    stops), ``same_time`` (could not keep one clock time on every visit) and
-    ``lunch`` (no room around the lunch break).
+    ``code`` says why for programs (see :class:`~outreach_map.planner.problem.UnservedCode`),
+    ``reason`` for people; both are set where the reason is known, never parsed from each other.
     """
 
     stop: str
     stop_index: int
-    code: str
+    code: UnservedCode
     reason: str
 
 

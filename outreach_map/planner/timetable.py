@@ -35,7 +35,7 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
-from .problem import PlanProblem, TimeWindow
+from .problem import PlanProblem, Reason, TimeWindow, UnservedCode
 
 __all__ = ["RunSpec", "RunTimes", "TimetableResult", "align"]
 
@@ -77,7 +77,7 @@ class TimetableResult:
     """
 
     times: tuple[RunTimes | None, ...]
-    dropped: tuple[tuple[int, str], ...]
+    dropped: tuple[tuple[int, Reason], ...]
     step: float
     on_grid: float
 
@@ -307,7 +307,7 @@ def align(
     """
     share = problem.same_time
     runs = list(runs)
-    dropped: list[tuple[int, str]] = []
+    dropped: list[tuple[int, Reason]] = []
     gaps = [_initial_gap(problem, run) for run in runs]
     tried: set[tuple[int, int, float]] = set()
     while True:
@@ -353,9 +353,11 @@ def align(
         victim = min(pool, key=lambda s: (problem.stops[s].population, problem.stops[s].visits, s))
         shared = share and problem.stops[victim].visits > 1
         reason = (
-            "could not keep the same time on every visit within the shifts and lunch breaks"
+            Reason(
+                UnservedCode.SAME_TIME, "could not keep the same time on every visit within the shifts and lunch breaks"
+            )
             if shared
-            else "no time left for the visit around the lunch break and time windows"
+            else Reason(UnservedCode.LUNCH, "no time left for the visit around the lunch break and time windows")
         )
         dropped.append((victim, reason))
         new_runs = []

@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from .. import openreferral as oruk
 from ..coverage import compute_coverage, facilities_of
+from ..errors import QueryError
 from ..published import public_plan
 from .resources import resources
 
@@ -34,8 +35,8 @@ def cors(response: Response) -> Response:
     return response
 
 
-@bp.errorhandler(oruk.QueryError)
-def bad_query(error: oruk.QueryError) -> ResponseReturnValue:
+@bp.errorhandler(QueryError)
+def bad_query(error: QueryError) -> ResponseReturnValue:
     return jsonify({"error": f"'{error.parameter}' {error.problem}", "parameter": error.parameter, "status": 400}), 400
 
 

@@ -11,13 +11,18 @@ from datetime import date
 from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
-from ..errors import InvalidPostcodeError, OutreachError, UnknownPostcodeError, UnknownVillageError
+from ..errors import (
+    InvalidPostcodeError,
+    OutreachError,
+    PointOutsideNetworkError,
+    UnknownPostcodeError,
+    UnknownVillageError,
+)
 from ..geodesy import straight_line_m
 from ..lookup import Place, resolve_place
 from ..maps import render_fragments, search_map
 from ..published import next_visits, public_plan
 from ..search import nearby_services
-from ..traveltime import PointOutsideNetworkError
 from .resources import resources
 
 __all__ = ["bp"]
