@@ -16,8 +16,8 @@ from typing import Any
 import click
 
 from ._files import write_text_atomic
-from .accounts import ROLES, add_user
-from .config import DATA_DIR_ENV, Settings, load_settings
+from .accounts import ROLES, add_user, database_url, make_engine
+from .config import DATA_DIR_ENV, ROADS_ENV, Settings, load_settings
 from .coverage import (
     JTS_THRESHOLDS,
     CoverageResult,
@@ -124,14 +124,14 @@ def _district_rows(data: Dataset) -> list[tuple[str, int, int, int]]:
 
 ROADS_OPTION = click.option(
     "--roads", "roads_name", default=None, metavar="NAME",
-    help=f"Road network under data/roads/ (default: the approximate {DEFAULT_NETWORK}).",
+    help=f"Road network under data/roads/ (default: [roads] network, ${ROADS_ENV}, else the approximate {DEFAULT_NETWORK}).",
 )  # fmt: skip
 MODE_OPTION = click.option("--mode", type=click.Choice(MODES), default="drive", show_default=True)
 
 
 def _travel_times(ctx: click.Context, roads_name: str | None, mode: str) -> TravelTimes:
     settings = _settings(ctx)
-    network = load_roads(settings.data_dir, roads_name)
+    network = load_roads(settings.data_dir, roads_name or settings.roads.network)
     return TravelTimes(
         network, mode, cache_dir=settings.cache_dir / network.name, max_snap_m=settings.roads.max_snap_km * 1000
     )
@@ -474,14 +474,11 @@ def suggest(
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     """Serve the web site with waitress (a production WSGI server)."""
-    import os
-
     from waitress import serve as waitress_serve
 
     from .web import create_app
 
-    os.environ.setdefault("OUTREACH_DATA_DIR", str(_settings(ctx).data_dir))
-    app = create_app({"DATA_DIR": str(_settings(ctx).data_dir)})
+    app = create_app(_settings(ctx))
     resources = app.extensions["outreach"]
     _ = resources.data, resources.network  # load before the first visitor, and fail early on bad data
     click.echo(f"outreach-map: serving http://{host}:{port}/ (Ctrl+C to stop)")
@@ -497,18 +494,16 @@ def users() -> None:
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of prompting.")
-def users_add(name: str, role: str, password_stdin: bool) -> None:
+@click.pass_context
+def users_add(ctx: click.Context, name: str, role: str, password_stdin: bool) -> None:
     """Add a staff user (or reset their role and password)."""
-    import sys
-
-    from .web import create_app
-
+    settings = _settings(ctx)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    app = create_app()
-    add_user(app.extensions["outreach"].engine, name, role, password)
+    engine = make_engine(database_url(settings.instance_dir, settings.web.database_url))
+    add_user(engine, name, role, password)
     click.echo(f"user {name} ({role}) saved")
 
 

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._readers import csv_rows, parse_float
+from .clock import ICAL_WEEKDAYS
 from .directory import Directory, Schedule, ServicePoint
 from .errors import DataFileError, OutreachError, UnknownKindError
 from .places import CORE_DISTRICTS, LAT_RANGE, LON_RANGE, Village
@@ -51,7 +52,6 @@ MAX_THRESHOLD_MIN = 240.0
 CORE_AREA = "Former Daventry + South Northamptonshire"
 WHOLE_AREA = "Whole bounding box"
 
-_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 FloatArray = npt.NDArray[np.float64]
@@ -109,7 +109,7 @@ def weekly_hours(schedules: Iterable[Schedule]) -> tuple[tuple[int, int, int], .
         if s.freq != "WEEKLY" or (s.interval or 1) != 1 or not s.byday or start is None or end is None:
             return None
         end = 24 * 60 if end < start or s.closes_at in ("23:59:59", "23:59") else end
-        intervals += [(_DAYS.index(day), start, end) for day in s.byday if day in _DAYS]
+        intervals += [(ICAL_WEEKDAYS.index(day), start, end) for day in s.byday if day in ICAL_WEEKDAYS]
     return tuple(sorted(intervals)) if intervals else None
 
 

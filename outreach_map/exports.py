@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._files import replace_folder
+from .clock import ICAL_WEEKDAYS, WEEKDAYS, format_clock
 from .directory import Directory
 from .errors import PublishError
-from .planner.problem import WEEKDAYS, format_clock
 from .planner.solution import Plan
 from .published import public_plan
 
@@ -41,7 +41,6 @@ __all__ = [
 
 EXPORT_FILES = ("plan.json", "timetable.csv", "timetable.ics", "runs.gpx", "runs.geojson")
 _PLAN_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-_ICS_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
 def _hhmm(minutes: float) -> str:
@@ -236,7 +235,7 @@ def timetable_ics(document: Mapping[str, Any], *, stamp: datetime | None = None)
             f"DTSTAMP:{dtstamp}",
             f"DTSTART;TZID=Europe/London:{begin}",
             f"DTEND;TZID=Europe/London:{end}",
-            f"RRULE:FREQ=WEEKLY;INTERVAL={s['frequency_weeks'] or 1};BYDAY={_ICS_DAYS[WEEKDAYS.index(s['weekday'])]}",
+            f"RRULE:FREQ=WEEKLY;INTERVAL={s['frequency_weeks'] or 1};BYDAY={ICAL_WEEKDAYS[WEEKDAYS.index(s['weekday'])]}",
             f"SUMMARY:{_ics_text(summary)}",
             f"LOCATION:{_ics_text(s['name'])}",
             f"GEO:{s['lat']:.6f};{s['lon']:.6f}",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from .planner.problem import WEEKDAYS, clock
+from .clock import WEEKDAYS, clock
 from .published import PublishedPlan
 from .traveltime import TravelTimes
 

@@ -14,13 +14,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from .clock import WEEKDAYS
 from .directory import Directory
 from .errors import DataFileError
 from .geodesy import straight_line_m
 
 __all__ = [
     "CONFIDENTIAL_RADIUS_M",
-    "WEEKDAYS",
     "PublishedPlan",
     "Visit",
     "list_plans",
@@ -29,7 +29,6 @@ __all__ = [
     "public_plan",
 ]
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: A plan with a stop or depot this close to a confidential location is never shown to the public.
 CONFIDENTIAL_RADIUS_M = 100.0
 

@@ -23,12 +23,13 @@ from typing import Any
 
 import numpy as np
 
+from .clock import WEEKDAYS, clock
 from .coverage import facilities_of
 from .dataset import Dataset
 from .errors import DataFileError, OutreachError
 from .geodesy import straight_line_m
 from .planner import Plan, ProblemBuilder
-from .planner.problem import DEFAULT_DEPOTS, WEEKDAYS, Location, PlanProblem, clock, default_duration, default_frequency
+from .planner.problem import DEFAULT_DEPOTS, PLANNER_DEFAULTS, Location, PlanProblem
 from .published import PublishedPlan
 from .traveltime import TravelTimes
 
@@ -291,13 +292,13 @@ def build_problem(
             for p in libraries
         ):
             continue
-        freq = (override.frequency_weeks if override else None) or default_frequency(
+        freq = (override.frequency_weeks if override else None) or PLANNER_DEFAULTS.visit_frequency(
             village.population, config.cycle_weeks
         )
         kwargs: dict[str, Any] = {
             "name": village.name, "lat": village.lat, "lon": village.lon, "population": village.population,
             "frequency_weeks": freq,
-            "duration": (override.duration_min if override else None) or default_duration(village.population),
+            "duration": (override.duration_min if override else None) or PLANNER_DEFAULTS.stop_duration(village.population),
         }  # fmt: skip
         if override and override.weekdays:
             kwargs["weekdays"] = list(override.weekdays)

@@ -7,6 +7,8 @@ from datetime import date
 import numpy as np
 import pytest
 
+from outreach_map.clock import clock, format_clock
+from outreach_map.config import PlannerSettings
 from outreach_map.errors import OutreachError
 from outreach_map.planner import ProblemBuilder, ProblemError, TimeWindow
 from outreach_map.planner.problem import (
@@ -14,10 +16,6 @@ from outreach_map.planner.problem import (
     DEFAULT_DEPOTS,
     DEFAULT_SHIFT_END,
     DEFAULT_SHIFT_START,
-    clock,
-    default_duration,
-    default_frequency,
-    format_clock,
 )
 
 
@@ -31,10 +29,11 @@ def two_week_builder(**kwargs: object) -> ProblemBuilder:
 def test_defaults_follow_the_real_figures() -> None:
     assert (clock("09:30"), clock("16:30")) == (DEFAULT_SHIFT_START, DEFAULT_SHIFT_END)
     assert TimeWindow(720.0, 840.0) == DEFAULT_BREAK_WINDOW
-    assert [default_duration(p) for p in (100, 640, 2000, 9000)] == [15.0, 20.0, 30.0, 45.0]
+    defaults = PlannerSettings()
+    assert [defaults.stop_duration(p) for p in (100, 640, 2000, 9000)] == [15.0, 20.0, 30.0, 45.0]
     # bands: weekly >= 5000, fortnightly >= 1500, else every 4 weeks; made to divide the cycle
-    assert [default_frequency(p, 4) for p in (300, 2116, 6000)] == [4, 2, 1]
-    assert default_frequency(2116, 3) == 3
+    assert [defaults.visit_frequency(p, 4) for p in (300, 2116, 6000)] == [4, 2, 1]
+    assert defaults.visit_frequency(2116, 3) == 3
     assert {d.id for d in DEFAULT_DEPOTS.values()} == {"daventry-library", "towcester-library", "brackley-library"}
     assert format_clock(clock("10:15")) == "10:15"
 

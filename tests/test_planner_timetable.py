@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from outreach_map.clock import clock
 from outreach_map.planner import PlanProblem, ProblemBuilder, ProblemError, check_plan, solve
-from outreach_map.planner.problem import clock
 from outreach_map.planner.timetable import RunSpec, align
 
 #: Minutes between the depot (row 0) and five villages on a ring, 15-35 minutes apart.

@@ -20,6 +20,8 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
+from ..clock import WEEKDAYS, clock, format_clock
+from ..config import PlannerSettings
 from ..errors import ProblemError
 from .problem import (
     CIRCUITY,
@@ -30,7 +32,7 @@ from .problem import (
     DEFAULT_SHIFT_START,
     DEFAULT_WEEKDAYS,
     LOCAL_SPEED_KMH,
-    WEEKDAYS,
+    PLANNER_DEFAULTS,
     Day,
     Location,
     Pattern,
@@ -41,10 +43,6 @@ from .problem import (
     TravelFunction,
     UnservedCode,
     Van,
-    clock,
-    default_duration,
-    default_frequency,
-    format_clock,
     straight_line_travel,
 )
 
@@ -109,6 +107,9 @@ class ProblemBuilder:
     same_time
         Require every visit of a stop at the same clock time (default: on for
         timetables, off for general horizons).
+    defaults
+        Stop durations and visit frequencies by population for stops that give
+        none (default: :data:`~outreach_map.planner.problem.PLANNER_DEFAULTS`).
     """
 
     def __init__(
@@ -120,6 +121,7 @@ class ProblemBuilder:
         name: str = "plan",
         strict: bool = True,
         same_time: bool | None = None,
+        defaults: PlannerSettings = PLANNER_DEFAULTS,
     ) -> None:
         if (cycle_weeks is None) == (days is None):
             msg = "give exactly one of cycle_weeks (a timetable) and days (a general horizon)"
@@ -139,6 +141,7 @@ class ProblemBuilder:
         self.name = name
         self.strict = strict
         self.same_time = cycle_weeks is not None if same_time is None else same_time
+        self.defaults = defaults
         self._locations: list[Location] = []
         self._location_ids: dict[str, int] = {}
         self._stops: list[_StopDraft] = []
@@ -299,8 +302,9 @@ class ProblemBuilder:
     ) -> None:
         """Add a stop.
 
-        In a timetable, ``duration`` defaults by population (:func:`default_duration`)
-        and ``frequency_weeks`` too (:func:`default_frequency`); ``weekdays`` are the
+        In a timetable, ``duration`` and ``frequency_weeks`` default by population
+        (:meth:`~outreach_map.config.PlannerSettings.stop_duration` and
+        :meth:`~outreach_map.config.PlannerSettings.visit_frequency`); ``weekdays`` are the
         allowed weekdays (default: any the vans work) and ``first_week`` (from 1,
         at most ``frequency_weeks``) fixes the weeks of the visits. A single
         weekday, ``first_week`` and a zero-width time window together lock a
@@ -320,7 +324,7 @@ class ProblemBuilder:
         if population < 0 or demand < 0:
             msg = f"{who}: population and demand must be 0 or more"
             raise ProblemError(msg)
-        dur = default_duration(population) if duration is None else float(duration)
+        dur = self.defaults.stop_duration(population) if duration is None else float(duration)
         if not (math.isfinite(dur) and dur >= 0):
             msg = f"{who}: duration {duration!r}; expected minutes >= 0"
             raise ProblemError(msg)
@@ -332,7 +336,11 @@ class ProblemBuilder:
             if patterns is not None:
                 msg = f"{who}: a timetable stop takes frequency_weeks and weekdays, not patterns"
                 raise ProblemError(msg)
-            freq = default_frequency(population, self.cycle_weeks) if frequency_weeks is None else frequency_weeks
+            freq = (
+                self.defaults.visit_frequency(population, self.cycle_weeks)
+                if frequency_weeks is None
+                else frequency_weeks
+            )
             if not isinstance(freq, int) or freq < 1 or self.cycle_weeks % freq:
                 divisors = [f for f in range(1, self.cycle_weeks + 1) if self.cycle_weeks % f == 0]
                 msg = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from .problem import WEEKDAYS, format_clock
+from ..clock import WEEKDAYS, format_clock
 from .solution import Plan, Run
 
 __all__ = ["check_plan"]

@@ -21,7 +21,6 @@ own time and distance units.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -31,6 +30,8 @@ from types import MappingProxyType
 import numpy as np
 import numpy.typing as npt
 
+from ..clock import WEEKDAYS, clock, format_clock
+from ..config import PlannerSettings
 from ..errors import ProblemError
 
 __all__ = [
@@ -40,10 +41,9 @@ __all__ = [
     "DEFAULT_DEPOTS",
     "DEFAULT_SHIFT_END",
     "DEFAULT_SHIFT_START",
-    "DEFAULT_STOP_MINUTES",
     "DEFAULT_WEEKDAYS",
     "LOCAL_SPEED_KMH",
-    "WEEKDAYS",
+    "PLANNER_DEFAULTS",
     "Day",
     "Location",
     "Pattern",
@@ -54,31 +54,23 @@ __all__ = [
     "TravelFunction",
     "UnservedCode",
     "Van",
-    "clock",
-    "default_duration",
-    "default_frequency",
-    "format_clock",
     "straight_line_travel",
 ]
 
 FloatArray = npt.NDArray[np.float64]
 
-#: Weekday names, Monday first (index = weekday number).
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-#: A van day from 09:30 to 16:30 (real UK timetables: 09:30-10:00 to 16:30).
-DEFAULT_SHIFT_START = 9 * 60 + 30.0
-DEFAULT_SHIFT_END = 16 * 60 + 30.0
-#: A 30-minute lunch taken between 12:00 and 14:00.
-DEFAULT_BREAK_MINUTES = 30.0
-#: Vans work Monday to Friday unless told otherwise.
-DEFAULT_WEEKDAYS = (0, 1, 2, 3, 4)
-#: The median stop of 5,482 real UK timetable stops lasts 20 minutes.
-DEFAULT_STOP_MINUTES = 20.0
+#: The planner's defaults (real UK timetables), from :class:`~outreach_map.config.PlannerSettings`.
+PLANNER_DEFAULTS = PlannerSettings()
+#: A van day from 09:30 to 16:30, in minutes after midnight.
+DEFAULT_SHIFT_START = clock(PLANNER_DEFAULTS.shift_start)
+DEFAULT_SHIFT_END = clock(PLANNER_DEFAULTS.shift_end)
+#: A 30-minute lunch (taken between 12:00 and 14:00: :data:`DEFAULT_BREAK_WINDOW`).
+DEFAULT_BREAK_MINUTES = PLANNER_DEFAULTS.lunch_minutes
+#: Vans work Monday to Friday unless told otherwise (weekday numbers).
+DEFAULT_WEEKDAYS = tuple(WEEKDAYS.index(d) for d in PLANNER_DEFAULTS.weekdays)
 #: Road distance / straight line, and local speed, measured from 4,589 real mobile-library legs.
 CIRCUITY = 1.32
 LOCAL_SPEED_KMH = 40.0
-
-_CLOCK_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 class UnservedCode(StrEnum):
@@ -105,35 +97,6 @@ class Reason:
 
     def __str__(self) -> str:
         return self.text
-
-
-def clock(value: str | float) -> float:
-    """Minutes after midnight from ``"HH:MM"`` (numbers pass through).
-
-    Examples
-    --------
-    >>> clock("09:30")
-    570.0
-    """
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    match = _CLOCK_RE.match(str(value).strip())
-    if match is None:
-        msg = f"{value!r} is not a time of day; expected HH:MM"
-        raise ProblemError(msg)
-    return int(match.group(1)) * 60.0 + int(match.group(2))
-
-
-def format_clock(minutes: float) -> str:
-    """``"HH:MM"`` for minutes after midnight, rounded to the nearest minute.
-
-    Examples
-    --------
-    >>> format_clock(615)
-    '10:15'
-    """
-    total = round(minutes)
-    return f"{total // 60:02d}:{total % 60:02d}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +138,7 @@ class TimeWindow:
 
 
 #: Lunch between 12:00 and 14:00.
-DEFAULT_BREAK_WINDOW = TimeWindow(12 * 60.0, 14 * 60.0)
+DEFAULT_BREAK_WINDOW = TimeWindow.parse(PLANNER_DEFAULTS.lunch_window)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,41 +170,6 @@ DEFAULT_DEPOTS: Mapping[str, Location] = MappingProxyType(
         "brackley": Location("brackley-library", "Brackley Library", 52.028614, -1.150353),
     }
 )
-
-
-def default_duration(population: int) -> float:
-    """Minutes a van stays at a stop, by population band.
-
-    Real UK timetables: median 20 minutes, middle half 15-30, 90th percentile
-    45. Hamlets (under 250 people) get 15, villages under 1,000 get 20, under
-    2,500 get 30, larger places 45.
-    """
-    if population < 250:
-        return 15.0
-    if population < 1000:
-        return DEFAULT_STOP_MINUTES
-    if population < 2500:
-        return 30.0
-    return 45.0
-
-
-def default_frequency(population: int, cycle_weeks: int) -> int:
-    """Weeks between visits, by population band, made to divide the cycle.
-
-    Real UK timetables visit most stops every 4 weeks (2,455 stops), many
-    fortnightly (1,605), fewer every 3 weeks (771) and few weekly (65). Here:
-    5,000 people or more weekly, 1,500 or more fortnightly, else every 4 weeks;
-    then the divisor of ``cycle_weeks`` nearest to that (the less frequent one on
-    a tie).
-
-    Examples
-    --------
-    >>> default_frequency(2000, 4), default_frequency(2000, 3), default_frequency(300, 4)
-    (2, 3, 4)
-    """
-    wanted = 1 if population >= 5000 else 2 if population >= 1500 else 4
-    divisors = [f for f in range(1, cycle_weeks + 1) if cycle_weeks % f == 0]
-    return min(divisors, key=lambda f: (abs(f - wanted), -f))
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from types import MappingProxyType
 
-from .problem import WEEKDAYS, Day, Pattern, PlanProblem, UnservedCode, format_clock
+from ..clock import WEEKDAYS, format_clock
+from .problem import Day, Pattern, PlanProblem, UnservedCode
 
 __all__ = ["Assignment", "Lunch", "Plan", "Run", "SolveStats", "Unserved", "Visit"]
 

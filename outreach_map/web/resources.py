@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy.engine import Engine
 
 from ..accounts import database_url, make_engine
+from ..config import PlannerSettings
 from ..dataset import Dataset, load_dataset
 from ..maps import MapSettings
 from ..published import PublishedPlan, list_plans
@@ -23,6 +24,8 @@ __all__ = ["Resources", "resources"]
 
 @dataclass(eq=False)
 class Resources:
+    """What the views share: paths and settings, and the data, network and engines loaded on first use."""
+
     data_dir: Path
     routes_dir: Path
     cache_dir: Path
@@ -30,15 +33,16 @@ class Resources:
     max_snap_m: float
     db_url: str
     tiles: str
+    planner: PlannerSettings = field(default_factory=PlannerSettings)
     _times: dict[str, TravelTimes] = field(default_factory=dict)
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any], instance: Path) -> Resources:
+    def from_config(cls, config: Mapping[str, Any], instance: Path, planner: PlannerSettings) -> Resources:
         return cls(
             data_dir=Path(config["DATA_DIR"]), routes_dir=Path(config["ROUTES_DIR"]),
             cache_dir=Path(config["CACHE_DIR"]), roads_name=config.get("ROADS"),
             max_snap_m=float(config["MAX_SNAP_KM"]) * 1000, db_url=database_url(instance, config.get("DATABASE_URL")),
-            tiles=config["TILES"],
+            tiles=config["TILES"], planner=planner,
         )  # fmt: skip
 
     @cached_property

@@ -9,11 +9,12 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask.typing import ResponseReturnValue
 
+from ..clock import WEEKDAYS
 from ..errors import OutreachError
 from ..exports import plan_document, publish_plan
 from ..maps import plan_map, render_fragments
 from ..planner import solve
-from ..planner.problem import DEFAULT_DEPOTS, WEEKDAYS
+from ..planner.problem import DEFAULT_DEPOTS
 from ..rounds import LOCK_LEVELS, assign_outreach, build_problem, parse_round_config, timetable_changes
 from .auth import role_required
 from .jobs import Job, JobRunner
