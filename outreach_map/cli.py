@@ -525,16 +525,16 @@ def plan_cmd(
     roads_name: str | None,
 ) -> None:  # fmt: skip
     """Plan a cyclic mobile library / outreach timetable and publish it to --out."""
-    from .exports import publish_plan
-    from .published import load_plan
+    from .exports import publish_timetable
+    from .published import TIMETABLE_FILE, load_timetable, timetable_of
     from .rounds import LOCK_LEVELS, assign_outreach, build_problem, load_round_config, timetable_changes
 
     config = load_round_config(config_path)
     data = _dataset(ctx)
     times = _travel_times(ctx, roads_name or config.roads, "drive")
     locked_dir = lock_from or (Path(config.lock_from) if config.lock_from else None)
-    locked = load_plan(locked_dir / "plan.json") if locked_dir else None
-    served_before = {s["id"] for s in locked.raw["stops"] if "weekday" in s} if locked else set()
+    locked = load_timetable(locked_dir / TIMETABLE_FILE) if locked_dir else None
+    served_before = {s.id for s in locked.served_stops} if locked else set()
     # With a published plan, keep its entries as they are if possible; else keep weekday and weeks; else re-plan.
     for lock in LOCK_LEVELS if locked else ("none",):
         problem = build_problem(config, data, times, locked=locked, lock=lock)
@@ -549,7 +549,8 @@ def plan_cmd(
             break
         click.echo(f"  locking '{lock}' leaves {len(lost)} previously served stop(s) unserved; relaxing", err=True)
     outreach = assign_outreach(result, config.outreach, data, times) if config.outreach else None
-    folder = publish_plan(result, out.parent, plan_id=out.name, directory=data.directory, outreach=outreach)
+    timetable = timetable_of(result, plan_id=out.name, outreach=outreach)
+    folder = publish_timetable(timetable, out.parent, directory=data.directory)
     click.echo(result.summary())
     shift = sum(v.available_minutes + v.break_minutes for v in problem.vans) / len(problem.vans)
     days = len(result.runs)
@@ -559,13 +560,11 @@ def plan_cmd(
     )
     if outreach is not None:
         click.echo(
-            f"outreach: {outreach.worker.name} rides {len(outreach.runs)} runs, reaching {outreach.population_far:,} "
-            f"people more than {outreach.worker.far_minutes:g} min from a {outreach.worker.kind} service"
+            f"outreach: {outreach.worker} rides {len(outreach.runs)} runs, reaching {outreach.population_far_reached:,} "
+            f"people more than {outreach.far_minutes:g} min from a {outreach.kind} service"
         )
     if locked is not None:
-        import json as _json
-
-        changes = timetable_changes(locked.raw, _json.loads((folder / "plan.json").read_text(encoding="utf-8")))
+        changes = timetable_changes(locked, timetable)
         click.echo(f"changes from {locked.plan_id}: {len(changes)}")
         for line in changes:
             click.echo(f"  {line}")
@@ -598,12 +597,11 @@ def _solve_with_progress(problem: Any, *, time_limit: float, seed: int) -> Any:
 @click.pass_context
 def check_plan_cmd(ctx: click.Context, folder: Path, roads_name: str | None) -> None:
     """Re-check every constraint of a published plan, independently of the solver (exit 1 on violations)."""
-    from .plancheck import check_plan_file
-    from .published import load_plan
+    from .published import TIMETABLE_FILE, check_timetable, load_timetable
 
-    plan = load_plan(folder / "plan.json")
+    plan = load_timetable(folder / TIMETABLE_FILE)
     times = _travel_times(ctx, roads_name, "drive")
-    problems = check_plan_file(plan, times)
+    problems = check_timetable(plan, times)
     if problems:
         click.echo(f"{folder}: {len(problems)} violation(s)")
         for line in problems:

@@ -15,22 +15,20 @@ This is the glue between the data set and :mod:`outreach_map.planner`:
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from .clock import WEEKDAYS, clock
 from .coverage import facilities_of
 from .dataset import Dataset
 from .errors import DataFileError, OutreachError
 from .geodesy import straight_line_m
-from .planner import Plan, ProblemBuilder
-from .planner.problem import DEFAULT_DEPOTS, PLANNER_DEFAULTS, Location, PlanProblem
-from .published import PublishedPlan
+from .planner import ProblemBuilder, Solution
+from .planner.problem import DEFAULT_DEPOTS, PLANNER_DEFAULTS, PlanProblem, road_travel
+from .published import Outreach, RunKey, Stop, Timetable
 from .traveltime import TravelTimes
 
 __all__ = [
@@ -223,20 +221,6 @@ def parse_round_config(data: Mapping[str, Any], path: Path) -> RoundConfig:
     )  # fmt: skip
 
 
-def road_travel(times: TravelTimes) -> Callable[[Sequence[Location]], tuple[np.ndarray, np.ndarray]]:
-    """A planner travel function: minutes and km between places by road on the network."""
-
-    def travel(locations: Sequence[Location]) -> tuple[np.ndarray, np.ndarray]:
-        matrix = times.matrix(list(locations), list(locations), with_distance=True)  # type: ignore[arg-type]
-        metres = matrix.metres if matrix.metres is not None else np.zeros_like(matrix.seconds)
-        np.fill_diagonal(metres, 0.0)
-        minutes = matrix.minutes.copy()
-        np.fill_diagonal(minutes, 0.0)
-        return minutes, metres / 1000.0
-
-    return travel
-
-
 #: How strictly a re-plan keeps the published entries: weekday, weeks and time; weekday and weeks; nothing.
 LOCK_LEVELS = ("time", "day", "none")
 
@@ -246,7 +230,7 @@ def build_problem(
     data: Dataset,
     times: TravelTimes,
     *,
-    locked: PublishedPlan | None = None,
+    locked: Timetable | None = None,
     lock: str = "time",
 ) -> PlanProblem:
     """The planner problem for a request: core-area villages as stops, the vans, road times, locks.
@@ -280,7 +264,7 @@ def build_problem(
     if lock not in LOCK_LEVELS:
         msg = f"lock '{lock}': expected one of {', '.join(LOCK_LEVELS)}"
         raise OutreachError(msg)
-    previous = {s["id"]: s for s in locked.raw.get("stops", ()) if "weekday" in s} if locked and lock != "none" else {}
+    previous = {s.id: s for s in locked.served_stops} if locked and lock != "none" else {}
     for village in data.villages:
         override = config.overrides.get(village.id)
         if override is not None and override.exclude:
@@ -305,10 +289,10 @@ def build_problem(
         if override and override.time_window:
             kwargs["time_windows"] = [override.time_window]
         old = previous.get(village.id)
-        if old is not None and old.get("frequency_weeks") == freq:
-            kwargs["weekdays"] = [old["weekday"]]
+        if old is not None and old.entry is not None and old.frequency_weeks == freq:
+            kwargs["weekdays"] = [old.entry.weekday]
             if lock == "time":
-                kwargs["time_windows"] = [f"{old['arrive']}-{old['arrive']}"]
+                kwargs["time_windows"] = [f"{old.entry.arrive}-{old.entry.arrive}"]
         builder.add_stop(village.id, **kwargs)
     problem = builder.build(
         travel=road_travel(times),
@@ -323,33 +307,22 @@ def build_problem(
     return _lock_weeks(problem, previous)
 
 
-def _lock_weeks(problem: PlanProblem, previous: Mapping[str, Mapping[str, Any]]) -> PlanProblem:
+def _lock_weeks(problem: PlanProblem, previous: Mapping[str, Stop]) -> PlanProblem:
     """Locked stops keep their weeks too: their only pattern is the published one (weekday and phase)."""
     if not previous:
         return problem
     stops = []
     for stop in problem.stops:
         old = previous.get(stop.id)
-        if old is not None and old.get("frequency_weeks") == stop.frequency_weeks:
-            phase, weekday = old["weeks"][0] - 1, WEEKDAYS.index(old["weekday"])
+        if old is not None and old.entry is not None and old.frequency_weeks == stop.frequency_weeks:
+            phase, weekday = old.entry.weeks[0] - 1, WEEKDAYS.index(old.entry.weekday)
             kept = [p for p in stop.patterns if p.phase == phase and p.weekday == weekday]
             stop = replace(stop, patterns=tuple(kept) or stop.patterns)
         stops.append(stop)
     return replace(problem, stops=tuple(stops))
 
 
-@dataclass(frozen=True)
-class OutreachPlan:
-    """Runs the outreach worker rides on (van, week, weekday) and the stops they reach."""
-
-    worker: OutreachWorker
-    runs: tuple[tuple[str, int, str], ...]
-    stops: frozenset[str]
-    population_far: int
-    """People in the villages reached (each counted once) who live far from the agency's services."""
-
-
-def assign_outreach(plan: Plan, worker: OutreachWorker, data: Dataset, times: TravelTimes) -> OutreachPlan:
+def assign_outreach(plan: Solution, worker: OutreachWorker, data: Dataset, times: TravelTimes) -> Outreach:
     """Choose, for each day the worker works, the run that reaches most people far from the agency's services.
 
     A stop's people count when the village is more than ``far_minutes`` by
@@ -381,18 +354,21 @@ def assign_outreach(plan: Plan, worker: OutreachWorker, data: Dataset, times: Tr
         chosen.append((van, week, weekday))
         run = next(r for r in plan.runs if r.van == van and r.week_number == week and r.weekday_name == weekday)
         stops.update(v.stop for v in run.visits)
-    return OutreachPlan(worker, tuple(chosen), frozenset(stops), sum(far.get(s, 0) for s in stops))
+    return Outreach(
+        worker.name,
+        worker.kind,
+        worker.weekdays,
+        worker.far_minutes,
+        tuple(RunKey(*k) for k in chosen),
+        sum(far.get(s, 0) for s in stops),
+    )
 
 
-def timetable_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+def timetable_changes(before: Timetable, after: Timetable) -> list[str]:
     """What a re-plan changed in the public timetable: entries added, removed, moved (weekday, weeks or time)."""
 
-    def entries(doc: Mapping[str, Any]) -> dict[str, tuple[str, tuple[int, ...], str, str]]:
-        return {
-            s["id"]: (s["weekday"], tuple(s["weeks"]), s["arrive"], s["depart"])
-            for s in doc.get("stops", ())
-            if "weekday" in s
-        }
+    def entries(timetable: Timetable) -> dict[str, tuple[str, tuple[int, ...], str, str]]:
+        return {s.id: (e.weekday, e.weeks, e.arrive, e.depart) for s in timetable.stops if (e := s.entry) is not None}
 
     old, new = entries(before), entries(after)
     changes = [

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from outreach_map.dataset import Dataset, load_dataset
 from outreach_map.directory import load_directory
 from outreach_map.errors import QueryError
 from outreach_map.lookup import Place
-from outreach_map.published import PublishedPlan, public_plan
+from outreach_map.published import Timetable, public_timetable
 from outreach_map.roads import load_roads
 from outreach_map.traveltime import TravelTimes
 
@@ -439,29 +438,35 @@ def test_coverage_query_defaults() -> None:
     assert query == oruk.CoverageQuery("gp", 45.0, "walk", True)
 
 
-def _plan(change: Callable[[dict[str, Any]], None] | None = None) -> PublishedPlan:
+def _plan(change: Callable[[dict[str, Any]], None] | None = None) -> Timetable:
     raw = tiny_plan()
     if change is not None:
         change(raw)
-    return PublishedPlan(raw["plan_id"], 2, date(2026, 11, 2), {}, (), True, Path("plan.json"), raw)
+    return Timetable.from_json(raw, source=Path("plan.json"))
+
+
+def _stop(stop_id: str, name: str, lat: float, lon: float) -> dict[str, Any]:
+    return {"id": stop_id, "name": name, "lat": lat, "lon": lon, "frequency_weeks": 2, "duration_min": 20,
+            "population": 10}  # fmt: skip
 
 
 @pytest.mark.parametrize(
     "change",
     [
-        lambda p: p["stops"].append({"id": "x", "name": "Somewhere", "lat": REFUGE_LAT, "lon": REFUGE_LON}),
-        lambda p: p["stops"].append({"id": "x", "name": "Near", "lat": REFUGE_LAT + 0.0005, "lon": REFUGE_LON}),
-        lambda p: p["stops"].append({"id": SAL_REFUGE, "name": "Stop", "lat": 52.0, "lon": -1.0}),
-        lambda p: p["stops"].append({"id": LOC_REFUGE, "name": "Stop", "lat": 52.0, "lon": -1.0}),
+        lambda p: p["stops"].append(_stop("x", "Somewhere", REFUGE_LAT, REFUGE_LON)),
+        lambda p: p["stops"].append(_stop("x", "Near", REFUGE_LAT + 0.0005, REFUGE_LON)),
+        lambda p: p["stops"].append(_stop(SAL_REFUGE, "Stop", 52.0, -1.0)),
+        lambda p: p["stops"].append(_stop(LOC_REFUGE, "Stop", 52.0, -1.0)),
         lambda p: p["vans"][0]["depot"].update(lat=REFUGE_LAT, lon=REFUGE_LON),
     ],
 )
 def test_plan_touching_a_confidential_location_is_withheld(
     data: Dataset, change: Callable[[dict[str, Any]], None]
 ) -> None:
-    assert public_plan(_plan(change), data.directory) is None
+    assert public_timetable(_plan(change), data.directory) is None
 
 
 def test_ordinary_plan_is_served_as_stored(data: Dataset) -> None:
     plan = _plan()
-    assert public_plan(plan, data.directory) == tiny_plan()
+    shown = public_timetable(plan, data.directory)
+    assert shown is not None and shown.to_json() == tiny_plan()

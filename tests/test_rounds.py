@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from outreach_map.cli import main
 from outreach_map.dataset import load_dataset
 from outreach_map.errors import DataFileError
+from outreach_map.published import Timetable
 from outreach_map.roads import load_roads
 from outreach_map.rounds import build_problem, load_round_config, timetable_changes
 from outreach_map.traveltime import TravelTimes
@@ -95,8 +96,9 @@ def test_plan_publish_check_and_replan_with_locks(tiny_data: Path, tmp_path: Pat
                                   "--seed", "2", "--out", str(again), "--lock-from", str(out)])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "changes from tiny-round: 1" in result.output and "  removed nobottle" in result.output
-    new = json.loads((again / "plan.json").read_text(encoding="utf-8"))
-    assert timetable_changes(doc, new) == ["removed nobottle"]
+    before, after = (Timetable.from_json(json.loads((f / "plan.json").read_text(encoding="utf-8")), source=f)
+                     for f in (out, again))  # fmt: skip
+    assert timetable_changes(before, after) == ["removed nobottle"]
 
 
 def test_check_plan_finds_violations(tiny_data: Path, tmp_path: Path) -> None:
@@ -131,15 +133,14 @@ def test_plan_bad_config_exits_2(tiny_data: Path, tmp_path: Path) -> None:
 
 
 def test_the_published_example_plan_passes_check_plan() -> None:
-    from outreach_map.plancheck import check_plan_file
-    from outreach_map.published import load_plan
+    from outreach_map.published import check_timetable, load_timetable
 
     from .conftest import EMBEDDED_DATA, PROJECT_ROOT
 
-    plan = load_plan(PROJECT_ROOT / "routes" / "example-2-vans" / "plan.json")
-    assert check_plan_file(plan, TravelTimes(load_roads(EMBEDDED_DATA))) == []
-    assert plan.cycle_weeks == 4 and len(plan.raw["vans"]) == 2
-    assert any(s.get("outreach") for s in plan.raw["stops"])
+    plan = load_timetable(PROJECT_ROOT / "routes" / "example-2-vans" / "plan.json")
+    assert check_timetable(plan, TravelTimes(load_roads(EMBEDDED_DATA))) == []
+    assert plan.cycle_weeks == 4 and len(plan.vans) == 2
+    assert any(s.outreach for s in plan.stops)
 
 
 def test_a_named_stop_that_cannot_be_served_is_refused(tiny_data: Path, tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Solve a plan request: periodic search, then clock times, then the :class:`Plan`.
+"""Solve a plan request: periodic search, then clock times, then the :class:`~.solution.Solution`.
 
 :func:`solve` is the planner; :func:`solve_baseline` is the naive method
 (balance the visits over the days, then route each day with PyVRP) kept for
@@ -14,7 +14,7 @@ from ..errors import ProblemError
 from ._compiled import Compiled
 from .problem import PlanProblem, Reason, UnservedCode
 from .search import Progress, SearchParams, SearchState, baseline, search
-from .solution import Assignment, Lunch, Plan, Run, SolveStats, Unserved, Visit
+from .solution import Assignment, Lunch, Run, Solution, SolveStats, Unserved, Visit
 from .timetable import RunSpec, RunTimes, align
 
 __all__ = ["solve", "solve_baseline"]
@@ -39,7 +39,7 @@ def solve(
     time_step: float | None = None,
     params: SearchParams | None = None,
     progress: Callable[[Progress], None] | None = None,
-) -> Plan:
+) -> Solution:
     """Plan the runs: patterns, order, times; every stop served or given a reason.
 
     Parameters
@@ -80,7 +80,7 @@ def solve(
     return _plan(problem, cp, state, "periodic", started, seed, time_limit, step)
 
 
-def solve_baseline(problem: PlanProblem, *, time_limit: float = 60.0, seed: int = 0) -> Plan:
+def solve_baseline(problem: PlanProblem, *, time_limit: float = 60.0, seed: int = 0) -> Solution:
     """The naive method: balance visits over the days, then route each day with PyVRP (for comparison)."""
     _check_args(time_limit, None)
     started = time.perf_counter()
@@ -93,7 +93,7 @@ def solve_baseline(problem: PlanProblem, *, time_limit: float = 60.0, seed: int 
 def _plan(
     problem: PlanProblem, cp: Compiled, state: SearchState, method: str, started: float, seed: int,
     time_limit: float, step: float,
-) -> Plan:  # fmt: skip
+) -> Solution:  # fmt: skip
     specs: list[RunSpec] = []
     used: dict[int, int] = {}
     for vc, stops in state.routes:
@@ -166,7 +166,7 @@ def _plan(
         method=method, runtime=time.perf_counter() - started, iterations=int(state.stats.get("iterations", 0)),
         seed=seed, time_limit=time_limit, time_step=result.step, on_grid=result.on_grid,
     )  # fmt: skip
-    return Plan(problem, tuple(runs), assignments, tuple(unserved), stats)
+    return Solution(problem, tuple(runs), assignments, tuple(unserved), stats)
 
 
 def _run(problem: PlanProblem, spec: RunSpec, times: RunTimes) -> Run:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +34,9 @@ import numpy.typing as npt
 from ..clock import WEEKDAYS, clock, format_clock
 from ..config import PlannerSettings
 from ..errors import ProblemError
+
+if TYPE_CHECKING:
+    from ..traveltime import TravelTimes
 
 __all__ = [
     "CIRCUITY",
@@ -54,6 +58,7 @@ __all__ = [
     "TravelFunction",
     "UnservedCode",
     "Van",
+    "road_travel",
     "straight_line_travel",
 ]
 
@@ -407,5 +412,34 @@ def straight_line_travel(*, circuity: float = CIRCUITY, speed_kmh: float = LOCAL
         a = np.sin(dlat / 2) ** 2 + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
         km = 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))) * circuity
         return km / speed_kmh * 60.0, km
+
+    return travel
+
+
+@dataclass(frozen=True, slots=True)
+class _Spot:
+    id: str
+    lat: float
+    lon: float
+
+
+def road_travel(times: TravelTimes) -> TravelFunction:
+    """Travel by road on a network: minutes and km between locations (zero on the diagonal).
+
+    Locations need ``lat``/``lon``; they are snapped to the network as any place is.
+    """
+
+    def travel(locations: Sequence[Location]) -> tuple[FloatArray, FloatArray]:
+        missing = [loc.id for loc in locations if loc.lat is None or loc.lon is None]
+        if missing:
+            msg = f"location '{missing[0]}' has no lat/lon; a road network needs coordinates"
+            raise ProblemError(msg)
+        spots = [_Spot(loc.id, float(loc.lat or 0.0), float(loc.lon or 0.0)) for loc in locations]
+        matrix = times.matrix(spots, spots, with_distance=True)
+        metres = matrix.metres if matrix.metres is not None else np.zeros_like(matrix.seconds)
+        minutes, km = matrix.minutes.copy(), metres / 1000.0
+        np.fill_diagonal(minutes, 0.0)
+        np.fill_diagonal(km, 0.0)
+        return minutes, km
 
     return travel

@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from .. import openreferral as oruk
 from ..coverage import compute_coverage, facilities_of
 from ..errors import QueryError
-from ..published import public_plan
+from ..published import public_timetable
 from .resources import resources
 
 __all__ = ["bp"]
@@ -144,11 +144,11 @@ def coverage() -> ResponseReturnValue:
 @bp.get("/plans/<plan_id>")
 def plan(plan_id: str) -> ResponseReturnValue:
     res = resources()
-    found = next((p for p in res.plans() if p.plan_id == plan_id), None)
-    body = None if found is None else public_plan(found, res.data.directory)
-    if found is not None and body is None:
+    found = next((t for t in res.timetables() if t.plan_id == plan_id), None)
+    shown = None if found is None else public_timetable(found, res.data.directory)
+    if found is not None and shown is None:
         current_app.logger.warning("plan %s withheld: a stop is at or near a confidential location", plan_id)
-    return _found(body, "published plan")
+    return _found(None if shown is None else shown.to_json(), "published plan")
 
 
 @bp.route("/", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], strict_slashes=False)

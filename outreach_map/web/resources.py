@@ -15,7 +15,7 @@ from ..accounts import database_url, make_engine
 from ..config import PlannerSettings
 from ..dataset import Dataset, load_dataset
 from ..maps import MapSettings
-from ..published import PublishedPlan, list_plans
+from ..published import Timetable, list_timetables
 from ..roads import RoadNetwork, load_roads
 from ..traveltime import TravelTimes
 
@@ -64,8 +64,9 @@ class Resources:
             )
         return self._times[mode]
 
-    def plans(self) -> list[PublishedPlan]:
-        return list_plans(self.routes_dir)
+    def timetables(self) -> list[Timetable]:
+        """The published timetables, newest first."""
+        return list_timetables(self.routes_dir)
 
     def map_settings(self) -> MapSettings:
         return MapSettings(

@@ -11,10 +11,11 @@ from flask.typing import ResponseReturnValue
 
 from ..clock import WEEKDAYS
 from ..errors import OutreachError
-from ..exports import plan_document, publish_plan
-from ..maps import plan_map, render_fragments
+from ..exports import publish_timetable
+from ..maps import render_fragments, timetable_map
 from ..planner import solve
 from ..planner.problem import DEFAULT_DEPOTS
+from ..published import timetable_of
 from ..rounds import LOCK_LEVELS, assign_outreach, build_problem, parse_round_config, timetable_changes
 from .auth import role_required
 from .jobs import Job, JobRunner
@@ -37,13 +38,13 @@ def _runner() -> JobRunner:
 @bp.get("/")
 @role_required("scheduler")
 def index() -> ResponseReturnValue:
-    return render_template("schedule.html", plans=resources().plans(), downloads=DOWNLOADS)
+    return render_template("schedule.html", plans=resources().timetables(), downloads=DOWNLOADS)
 
 
 @bp.get("/<plan_id>/<filename>")
 @role_required("scheduler")
 def download(plan_id: str, filename: str) -> ResponseReturnValue:
-    if filename not in DOWNLOADS or plan_id not in {p.plan_id for p in resources().plans()}:
+    if filename not in DOWNLOADS or plan_id not in {t.plan_id for t in resources().timetables()}:
         abort(404)
     return send_from_directory(resources().routes_dir / plan_id, filename, as_attachment=True)
 
@@ -111,7 +112,7 @@ def _request_from_form(form: Any) -> tuple[dict[str, Any], dict[str, Any], float
 @role_required("scheduler")
 def new() -> ResponseReturnValue:
     res = resources()
-    plans = res.plans()
+    plans = res.timetables()
     context = {"depots": list(DEFAULT_DEPOTS), "weekdays": WEEKDAYS[:6], "plans": plans,
                "kinds": res.data.directory.kind_terms()}  # fmt: skip
     if request.method == "GET":
@@ -127,7 +128,7 @@ def new() -> ResponseReturnValue:
                                **context), 400  # fmt: skip
 
     def work(job: Job) -> dict[str, Any]:
-        served_before = {s["id"] for s in locked.raw["stops"] if "weekday" in s} if locked else set()
+        served_before = {s.id for s in locked.served_stops} if locked else set()
         for lock in LOCK_LEVELS if locked else ("none",):
             problem = build_problem(config, data, times, locked=locked, lock=lock)
 
@@ -139,10 +140,9 @@ def new() -> ResponseReturnValue:
             if not {u.stop for u in plan.unserved} & served_before:
                 break
         outreach = assign_outreach(plan, config.outreach, data, times) if config.outreach else None
-        document = plan_document(plan, plan_id=config.plan_id, outreach=outreach)
-        changes = timetable_changes(locked.raw, document) if locked else None
-        return {"plan": plan, "outreach": outreach, "document": document, "changes": changes,
-                "compared_with": locked.plan_id if locked else None}  # fmt: skip
+        timetable = timetable_of(plan, plan_id=config.plan_id, outreach=outreach)
+        changes = timetable_changes(locked, timetable) if locked else None
+        return {"timetable": timetable, "changes": changes, "compared_with": locked.plan_id if locked else None}
 
     job = _runner().submit(config.plan_id, time_limit, work)
     return redirect(url_for("schedule.job", job_id=job.id))
@@ -160,7 +160,7 @@ def job(job_id: str) -> ResponseReturnValue:
         found.elapsed = max(found.elapsed, _time.monotonic() - found.started)
     fragments = None
     if found.status == "done":
-        fragments = render_fragments(plan_map(found.result["document"], resources().map_settings()))
+        fragments = render_fragments(timetable_map(found.result["timetable"], resources().map_settings()))
     return render_template("schedule_job.html", job=found, map=fragments, weekdays=WEEKDAYS)
 
 
@@ -181,10 +181,7 @@ def publish(job_id: str) -> ResponseReturnValue:
         abort(404)
     res = resources()
     try:
-        folder = publish_plan(
-            found.result["plan"], res.routes_dir, plan_id=found.result["document"]["plan_id"],
-            directory=res.data.directory, outreach=found.result["outreach"],
-        )  # fmt: skip
+        folder = publish_timetable(found.result["timetable"], res.routes_dir, directory=res.data.directory)
     except OutreachError as exc:
         flash(str(exc), "error")
         return redirect(url_for("schedule.job", job_id=job_id))
