@@ -6,12 +6,11 @@ one-line message on stderr and exit status 2, never a traceback.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -22,6 +21,7 @@ from .coverage import (
     JTS_THRESHOLDS,
     CoverageResult,
     Facility,
+    WhatIf,
     check_threshold,
     compute_coverage,
     facilities_of,
@@ -36,8 +36,13 @@ from .lookup import Place, resolve_place
 from .maps import MapSettings, coverage_map, geojson_villages, save_map
 from .places import CORE_DISTRICTS
 from .roads import DEFAULT_NETWORK, MODES, list_networks, load_roads, network_dir, save_network
-from .siting import maximal_covering, set_covering
+from .siting import Suggestion, suggest_sites
+from .tables import coverage_csv, suggestions_csv
 from .traveltime import TravelTimes
+
+if TYPE_CHECKING:
+    from .planner import Progress
+    from .timetabling import Attempt, MadeTimetable
 
 __all__ = ["main"]
 
@@ -302,19 +307,27 @@ def _write_table(path: Path, result: CoverageResult) -> None:
     if path.suffix.lower() == ".geojson":
         write_text_atomic(path, json.dumps(geojson_villages(result), ensure_ascii=False) + "\n")
     elif path.suffix.lower() == ".csv":
-        write_csv_atomic(path, result.rows())
+        write_text_atomic(path, coverage_csv(result))
     else:
         msg = f"--out {path}: expected a .csv or .geojson file name"
         raise click.BadParameter(msg)
 
 
-def write_csv_atomic(path: Path, rows: list[dict[str, Any]]) -> None:
-    """Write dictionaries as CSV atomically."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else [], lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    write_text_atomic(path, buffer.getvalue())
+@dataclass(frozen=True, slots=True)
+class _CoverageArgs:
+    """The options of ``coverage``, as click passes them."""
+
+    kind: str
+    threshold: float
+    mode: str
+    out: Path | None
+    map_path: Path | None
+    add: tuple[str, ...]
+    remove: tuple[str, ...]
+    real_only: bool
+    n_gaps: int
+    tiles: str
+    roads_name: str | None
 
 
 @main.command()
@@ -336,60 +349,87 @@ def write_csv_atomic(path: Path, rows: list[dict[str, Any]]) -> None:
 @TILES_OPTION
 @ROADS_OPTION
 @click.pass_context
-def coverage(
-    ctx: click.Context, kind: str, threshold: float, mode: str, out: Path | None, map_path: Path | None,
-    add: tuple[str, ...], remove: tuple[str, ...], real_only: bool, n_gaps: int, tiles: str, roads_name: str | None,
-) -> None:  # fmt: skip
+def coverage(ctx: click.Context, /, **options: Any) -> None:
     """Travel time from every village to the nearest service of a kind; gaps; what-if."""
-    check_threshold(threshold)
-    map_settings = MapSettings(tiles=tiles)
+    args = _CoverageArgs(**options)
+    check_threshold(args.threshold)
+    map_settings = MapSettings(tiles=args.tiles)
     data = _dataset(ctx)
-    facilities = _facilities(data, kind, real_only)
-    times = _travel_times(ctx, roads_name, mode)
+    facilities = _facilities(data, args.kind, args.real_only)
+    times = _travel_times(ctx, args.roads_name, args.mode)
     villages = list(data.villages)
-    if add or remove:
-        added = [_candidate(resolve_place(data, text), kind) for text in add]
-        scenario = what_if(villages, facilities, times, kind=kind, threshold=threshold, add=added, remove=remove)
-        result = scenario.after
-        click.echo(f"What-if for {kind} within {threshold:g} min by {mode}: +{len(added)} site(s), -{len(remove)}")
-        click.echo("Before:")
-        _print_summaries(scenario.before)
-        click.echo("After:")
-        _print_summaries(result)
-        for sign, label, moved in (
-            ("+", "brought within", scenario.moved_in),
-            ("-", "pushed beyond", scenario.moved_out),
-        ):
-            people = sum(v.population for v in moved)
-            click.echo(f"Villages {label} {threshold:g} min: {len(moved)} ({people:,} people)")
-            for v in moved[:n_gaps]:
-                click.echo(f"  {sign} {v.name} ({v.population:,})")
-        removed = list(scenario.removed)
+    added = [_candidate(resolve_place(data, text), args.kind) for text in args.add]
+    if added or args.remove:
+        scenario = what_if(villages, facilities, times, kind=args.kind, threshold=args.threshold, add=added,
+                           remove=args.remove)  # fmt: skip
+        _print_what_if(scenario, args)
+        result, removed = scenario.after, list(scenario.removed)
     else:
-        result = compute_coverage(villages, facilities, times, kind=kind, threshold=threshold)
-        click.echo(f"Coverage of {kind} by {mode} ({len(facilities)} service points, threshold {threshold:g} min)")
+        result = compute_coverage(villages, facilities, times, kind=args.kind, threshold=args.threshold)
+        click.echo(f"Coverage of {args.kind} by {args.mode} ({len(facilities)} service points, "
+                   f"threshold {args.threshold:g} min)")  # fmt: skip
         _print_summaries(result)
-        added, removed = [], []
+        removed = []
+    _print_gaps(result, args.n_gaps)
+    if args.out is not None:
+        _write_table(args.out, result)
+        click.echo(f"wrote {args.out}")
+    if args.map_path is not None:
+        save_map(
+            coverage_map(result, map_settings, suggestions=[(f, 0) for f in added], removed=removed), args.map_path
+        )
+        click.echo(f"wrote {args.map_path}")
+    _warn_if_approximate(times)
+
+
+def _print_what_if(scenario: WhatIf, args: _CoverageArgs) -> None:
+    click.echo(
+        f"What-if for {args.kind} within {args.threshold:g} min by {args.mode}: "
+        f"+{len(scenario.added)} site(s), -{len(args.remove)}"
+    )
+    click.echo("Before:")
+    _print_summaries(scenario.before)
+    click.echo("After:")
+    _print_summaries(scenario.after)
+    for sign, label, moved in (("+", "brought within", scenario.moved_in), ("-", "pushed beyond", scenario.moved_out)):
+        people = sum(v.population for v in moved)
+        click.echo(f"Villages {label} {args.threshold:g} min: {len(moved)} ({people:,} people)")
+        for v in moved[: args.n_gaps]:
+            click.echo(f"  {sign} {v.name} ({v.population:,})")
+
+
+def _print_gaps(result: CoverageResult, n_gaps: int) -> None:
     gaps = [g for g in result.gaps() if g.village.in_core_area]
     click.echo(
-        f"Gaps in the core area beyond {threshold:g} min: {len(gaps)} villages, "
+        f"Gaps in the core area beyond {result.threshold:g} min: {len(gaps)} villages, "
         f"{sum(g.village.population for g in gaps):,} people"
     )
     for g in gaps[:n_gaps]:
         estimate = " (estimated)" if g.village.estimated else ""
         click.echo(f"  {g.village.name:<28}{g.village.population:>8,}{estimate:<12}{g.minutes:>7.1f} min")
-    if out is not None:
-        _write_table(out, result)
-        click.echo(f"wrote {out}")
-    if map_path is not None:
-        save_map(coverage_map(result, map_settings, suggestions=[(f, 0) for f in added], removed=removed), map_path)
-        click.echo(f"wrote {map_path}")
-    _warn_if_approximate(times)
 
 
 def _candidate(place: Place, kind: str) -> Facility:
     return Facility(id=f"new:{place.id}", name=f"New site at {place.name}", lat=place.lat, lon=place.lon,
                     kind=kind, candidate=True)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _SuggestArgs:
+    """The options of ``suggest``, as click passes them."""
+
+    kind: str
+    sites: int | None
+    cover_all: bool
+    threshold: float
+    candidates: Path | None
+    mode: str
+    out: Path | None
+    map_path: Path | None
+    real_only: bool
+    whole_area: bool
+    tiles: str
+    roads_name: str | None
 
 
 @main.command()
@@ -409,59 +449,55 @@ def _candidate(place: Place, kind: str) -> Facility:
 @TILES_OPTION
 @ROADS_OPTION
 @click.pass_context
-def suggest(
-    ctx: click.Context, kind: str, sites: int | None, cover_all: bool, threshold: float, candidates: Path | None,
-    mode: str, out: Path | None, map_path: Path | None, real_only: bool, whole_area: bool, tiles: str,
-    roads_name: str | None,
-) -> None:  # fmt: skip
+def suggest(ctx: click.Context, /, **options: Any) -> None:
     """Where new sites would bring the most people within reach (solved exactly)."""
-    check_threshold(threshold)
-    if (sites is None) == (not cover_all):
+    args = _SuggestArgs(**options)
+    check_threshold(args.threshold)
+    if (args.sites is None) == (not args.cover_all):
         msg = "give --sites K (maximal covering) or --cover-all (set covering), not both"
         raise click.UsageError(msg)
-    map_settings = MapSettings(tiles=tiles)
     data = _dataset(ctx)
-    facilities = _facilities(data, kind, real_only)
-    pool = load_candidate_sites(candidates, kind=kind) if candidates else village_candidates(data.villages, kind=kind)
-    times = _travel_times(ctx, roads_name, mode)
-    villages = [v for v in data.villages if whole_area or v.in_core_area]
-    base = compute_coverage(villages, facilities, times, kind=kind, threshold=threshold)
-    population = [v.population for v in villages]
-    matrix = times.matrix(villages, pool, limit_minutes=threshold).minutes
-    if cover_all:
-        choice = set_covering(matrix, population, threshold=threshold, already_covered=base.within())
-        model = "set covering (fewest sites covering everyone reachable)"
-    else:
-        assert sites is not None
-        choice = maximal_covering(matrix, population, sites=sites, threshold=threshold, already_covered=base.within())
-        model = f"maximal covering ({sites} sites)"
-    status = "optimal" if choice.optimal else "NOT proven optimal (time limit)"
-    uncovered = sum(p for p, c in zip(population, base.within(), strict=True) if not c)
-    area = "the whole bounding box" if whole_area else "the former Daventry and South Northamptonshire districts"
-    click.echo(f"Suggested {kind} sites within {threshold:g} min by {mode}, for people in {area}: {model}, {status}")
-    click.echo(
-        f"  uncovered before: {uncovered:,} people; newly covered: {choice.newly_covered_population(population):,}"
+    facilities = _facilities(data, args.kind, args.real_only)
+    kind = args.kind
+    pool = (
+        load_candidate_sites(args.candidates, kind=kind)
+        if args.candidates
+        else village_candidates(data.villages, kind=kind)
     )
-    rows = []
-    for rank, (j, covers) in enumerate(zip(choice.chosen, choice.per_site_population, strict=True), start=1):
-        site = pool[j]
-        click.echo(f"  {rank}. {site.name:<30} newly covers {covers:>7,} people")
-        rows.append({"rank": rank, "site_id": site.id, "name": site.name, "lat": site.lat, "lon": site.lon,
-                     "newly_covered_population": covers, "kind": kind, "threshold_min": threshold, "mode": mode,
-                     "model": "LSCP" if cover_all else "MCLP", "optimal": choice.optimal,
-                     "approximate": times.approximate})  # fmt: skip
-    unreachable = [v for v, u in zip(villages, choice.unreachable, strict=True) if u]
-    if unreachable:
-        people = sum(v.population for v in unreachable)
-        click.echo(f"  no candidate reaches {len(unreachable)} villages ({people:,} people) within {threshold:g} min")
-    out = out or Path(f"suggest-{kind}-{len(choice.chosen)}-sites-{threshold:g}min.csv")
-    write_csv_atomic(out, rows)
+    times = _travel_times(ctx, args.roads_name, args.mode)
+    villages = [v for v in data.villages if args.whole_area or v.in_core_area]
+    base = compute_coverage(villages, facilities, times, kind=kind, threshold=args.threshold)
+    suggestion = suggest_sites(base, pool, times, sites=None if args.cover_all else args.sites)
+    _print_suggestion(suggestion, args)
+    out = args.out or Path(f"suggest-{kind}-{len(suggestion.sites)}-sites-{args.threshold:g}min.csv")
+    write_text_atomic(out, suggestions_csv(suggestion))
     click.echo(f"wrote {out}")
-    if map_path is not None:
-        chosen = [(pool[j], c) for j, c in zip(choice.chosen, choice.per_site_population, strict=True)]
-        save_map(coverage_map(base, map_settings, suggestions=chosen), map_path)
-        click.echo(f"wrote {map_path}")
+    if args.map_path is not None:
+        chosen = [(s.site, s.newly_covered_population) for s in suggestion.sites]
+        save_map(coverage_map(base, MapSettings(tiles=args.tiles), suggestions=chosen), args.map_path)
+        click.echo(f"wrote {args.map_path}")
     _warn_if_approximate(times)
+
+
+def _print_suggestion(suggestion: Suggestion, args: _SuggestArgs) -> None:
+    status = "optimal" if suggestion.choice.optimal else "NOT proven optimal (time limit)"
+    area = "the whole bounding box" if args.whole_area else "the former Daventry and South Northamptonshire districts"
+    click.echo(
+        f"Suggested {args.kind} sites within {args.threshold:g} min by {args.mode}, for people in {area}: "
+        f"{suggestion.description}, {status}"
+    )
+    click.echo(
+        f"  uncovered before: {suggestion.uncovered_population:,} people; "
+        f"newly covered: {suggestion.newly_covered_population:,}"
+    )
+    for s in suggestion.sites:
+        click.echo(f"  {s.rank}. {s.site.name:<30} newly covers {s.newly_covered_population:>7,} people")
+    if suggestion.unreachable:
+        people = sum(v.population for v in suggestion.unreachable)
+        click.echo(
+            f"  no candidate reaches {len(suggestion.unreachable)} villages ({people:,} people) "
+            f"within {args.threshold:g} min"
+        )
 
 
 # --- the web site and staff accounts -------------------------------------------------------------------------------
@@ -526,69 +562,84 @@ def plan_cmd(
 ) -> None:  # fmt: skip
     """Plan a cyclic mobile library / outreach timetable and publish it to --out."""
     from .exports import publish_timetable
-    from .published import TIMETABLE_FILE, load_timetable, timetable_of
-    from .rounds import LOCK_LEVELS, assign_outreach, build_problem, load_round_config, timetable_changes
+    from .published import TIMETABLE_FILE, load_timetable
+    from .timetabling import SearchOptions, load_request, make_timetable, market_town_depots
 
-    config = load_round_config(config_path)
+    settings = _settings(ctx)
     data = _dataset(ctx)
-    times = _travel_times(ctx, roads_name or config.roads, "drive")
-    locked_dir = lock_from or (Path(config.lock_from) if config.lock_from else None)
+    request = load_request(config_path, depots=market_town_depots(data), defaults=settings.planner)
+    times = _travel_times(ctx, roads_name or request.roads, "drive")
+    locked_dir = lock_from or (Path(request.lock_from) if request.lock_from else None)
     locked = load_timetable(locked_dir / TIMETABLE_FILE) if locked_dir else None
-    served_before = {s.id for s in locked.served_stops} if locked else set()
-    # With a published plan, keep its entries as they are if possible; else keep weekday and weeks; else re-plan.
-    for lock in LOCK_LEVELS if locked else ("none",):
-        problem = build_problem(config, data, times, locked=locked, lock=lock)
+    bars = _ProgressBars(time_limit)
+    try:
+        made = make_timetable(
+            request, data, times, locked=locked, plan_id=out.name, search=SearchOptions(time_limit, seed),
+            progress=bars.progress, on_attempt=bars.attempt,
+        )  # fmt: skip
+    finally:
+        bars.close()
+    folder = publish_timetable(made.timetable, out.parent, directory=data.directory)
+    _print_made(made)
+    click.echo(f"published {folder}")
+    _warn_if_approximate(times)
+
+
+class _ProgressBars:
+    """A progress bar on stderr for each attempt of the planner (seconds of the time limit)."""
+
+    def __init__(self, time_limit: float) -> None:
+        self.length = int(time_limit)
+        self.bar: Any = None
+        self.done = 0
+
+    def attempt(self, attempt: Attempt) -> None:
+        self.close()
+        if attempt.relaxed_from is not None:
+            lock, lost = attempt.relaxed_from
+            click.echo(f"  locking '{lock}' leaves {lost} previously served stop(s) unserved; relaxing", err=True)
+        p = attempt.problem
+        locks = f"; published entries locked: {attempt.lock}" if attempt.lock != "none" or attempt.relaxed_from else ""
         click.echo(
-            f"{len(problem.stops)} stops ({sum(s.population for s in problem.stops):,} people), "
-            f"{len(problem.vans)} vans, {config.cycle_weeks}-week cycle from {config.start_date}"
-            + (f"; published entries locked: {lock}" if locked else "")
+            f"{len(p.stops)} stops ({sum(s.population for s in p.stops):,} people), {len(p.vans)} vans, "
+            f"{p.cycle_weeks}-week cycle from {p.start_date}{locks}"
         )
-        result = _solve_with_progress(problem, time_limit=time_limit, seed=seed)
-        lost = {u.stop for u in result.unserved} & served_before
-        if not lost:
-            break
-        click.echo(f"  locking '{lock}' leaves {len(lost)} previously served stop(s) unserved; relaxing", err=True)
-    outreach = assign_outreach(result, config.outreach, data, times) if config.outreach else None
-    timetable = timetable_of(result, plan_id=out.name, outreach=outreach)
-    folder = publish_timetable(timetable, out.parent, directory=data.directory)
-    click.echo(result.summary())
+        self.bar = click.progressbar(length=self.length, label="planning", file=sys.stderr)
+        self.bar.__enter__()
+        self.done = 0
+
+    def progress(self, report: Progress) -> None:
+        step = min(int(report.elapsed), self.length) - self.done
+        if step > 0 and self.bar is not None:
+            self.bar.update(step)
+            self.done += step
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.update(self.length - self.done)
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _print_made(made: MadeTimetable) -> None:
+    """The summary of a planned timetable: stops served, van time and driving, outreach, changes."""
+    solution, problem, outreach = made.solution, made.problem, made.timetable.outreach
+    click.echo(solution.summary())
     shift = sum(v.available_minutes + v.break_minutes for v in problem.vans) / len(problem.vans)
-    days = len(result.runs)
+    days = len(solution.runs)
     click.echo(
-        f"van-days {days}, van-hours {result.van_minutes / 60:.1f}, driving {result.drive_min / 60:.1f} h "
-        f"({100 * result.drive_min / max(days * shift, 1):.0f}% of the shifts), {result.distance_km:.0f} km per cycle"
+        f"van-days {days}, van-hours {solution.van_minutes / 60:.1f}, driving {solution.drive_min / 60:.1f} h "
+        f"({100 * solution.drive_min / max(days * shift, 1):.0f}% of the shifts), {solution.distance_km:.0f} km per cycle"
     )
     if outreach is not None:
         click.echo(
             f"outreach: {outreach.worker} rides {len(outreach.runs)} runs, reaching {outreach.population_far_reached:,} "
             f"people more than {outreach.far_minutes:g} min from a {outreach.kind} service"
         )
-    if locked is not None:
-        changes = timetable_changes(locked, timetable)
-        click.echo(f"changes from {locked.plan_id}: {len(changes)}")
-        for line in changes:
+    if made.changes is not None:
+        click.echo(f"changes from {made.compared_with}: {len(made.changes)}")
+        for line in made.changes:
             click.echo(f"  {line}")
-    click.echo(f"published {folder}")
-    _warn_if_approximate(times)
-
-
-def _solve_with_progress(problem: Any, *, time_limit: float, seed: int) -> Any:
-    """Solve with a progress bar on stderr (seconds of the time limit)."""
-    from .planner import solve
-
-    with click.progressbar(length=int(time_limit), label="planning", file=sys.stderr) as bar:
-        done = 0
-
-        def progress(report: Any) -> None:
-            nonlocal done
-            step = min(int(report.elapsed), int(time_limit)) - done
-            if step > 0:
-                bar.update(step)
-                done += step
-
-        result = solve(problem, time_limit=time_limit, seed=seed, progress=progress)
-        bar.update(int(time_limit) - done)
-    return result
 
 
 @main.command("check-plan")

@@ -12,7 +12,10 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["csv_text"]
+from .coverage import CoverageResult
+from .siting import Suggestion
+
+__all__ = ["coverage_csv", "csv_text", "suggestions_csv"]
 
 
 def csv_text(rows: Iterable[Mapping[str, Any]], *, columns: Sequence[str] | None = None) -> str:
@@ -29,3 +32,21 @@ def csv_text(rows: Iterable[Mapping[str, Any]], *, columns: Sequence[str] | None
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue()
+
+
+def coverage_csv(result: CoverageResult) -> str:
+    """One row per village: nearest service of the kind, minutes, within the threshold and the JTS bands."""
+    rows = result.rows()
+    return csv_text(rows, columns=None if rows else ("village_id",))
+
+
+def suggestions_csv(suggestion: Suggestion) -> str:
+    """One row per suggested site, best first, with what it achieves and how it was chosen."""
+    base = suggestion.base
+    return csv_text(
+        {"rank": s.rank, "site_id": s.site.id, "name": s.site.name, "lat": s.site.lat, "lon": s.site.lon,
+         "newly_covered_population": s.newly_covered_population, "kind": base.kind, "threshold_min": base.threshold,
+         "mode": base.mode, "model": suggestion.model, "optimal": suggestion.choice.optimal,
+         "approximate": base.approximate}
+        for s in suggestion.sites
+    )  # fmt: skip

@@ -3,7 +3,7 @@
 Examples
 --------
 >>> b = ProblemBuilder(cycle_weeks=2)
->>> _ = b.add_van("van-1", depot=DEFAULT_DEPOTS["daventry"])
+>>> _ = b.add_van("van-1", depot=Location("daventry-library", "Daventry Library", 52.2569, -1.1607))
 >>> _ = b.add_stop("badby", name="Badby", lat=52.2245, lon=-1.1780, population=640, frequency_weeks=2)
 >>> problem = b.build()
 >>> [len(s.patterns) for s in problem.stops]  # 5 weekdays x 2 phases
@@ -27,7 +27,6 @@ from .problem import (
     CIRCUITY,
     DEFAULT_BREAK_MINUTES,
     DEFAULT_BREAK_WINDOW,
-    DEFAULT_DEPOTS,
     DEFAULT_SHIFT_END,
     DEFAULT_SHIFT_START,
     DEFAULT_WEEKDAYS,
@@ -178,8 +177,6 @@ class ProblemBuilder:
         if isinstance(where, Location):
             return self.add_location(where.id, name=where.name, lat=where.lat, lon=where.lon, x=where.x, y=where.y)
         if isinstance(where, str):
-            if where in DEFAULT_DEPOTS:
-                return self._resolve_location(who, DEFAULT_DEPOTS[where], None, None)
             if where not in self._location_ids:
                 msg = f"{who}: no location '{where}'; add it first or give lat/lon"
                 raise ProblemError(msg)

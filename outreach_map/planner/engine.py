@@ -62,9 +62,9 @@ def solve(
 
     Examples
     --------
-    >>> from outreach_map.planner import ProblemBuilder
+    >>> from outreach_map.planner import Location, ProblemBuilder
     >>> b = ProblemBuilder(cycle_weeks=2)
-    >>> _ = b.add_van("van", depot="daventry", weekdays=["Tue"])
+    >>> _ = b.add_van("van", depot=Location("daventry-library", "Daventry Library", 52.2569, -1.1607), weekdays=["Tue"])
     >>> _ = b.add_stop("badby", lat=52.2245, lon=-1.1780, population=640, frequency_weeks=1)
     >>> plan = solve(b.build(), time_limit=0.5)
     >>> a = plan.assignments["badby"]

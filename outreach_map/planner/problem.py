@@ -42,7 +42,6 @@ __all__ = [
     "CIRCUITY",
     "DEFAULT_BREAK_MINUTES",
     "DEFAULT_BREAK_WINDOW",
-    "DEFAULT_DEPOTS",
     "DEFAULT_SHIFT_END",
     "DEFAULT_SHIFT_START",
     "DEFAULT_WEEKDAYS",
@@ -165,16 +164,6 @@ class Location:
     @property
     def has_latlon(self) -> bool:
         return self.lat is not None and self.lon is not None
-
-
-#: The three market-town libraries that served as mobile-library depots.
-DEFAULT_DEPOTS: Mapping[str, Location] = MappingProxyType(
-    {
-        "daventry": Location("daventry-library", "Daventry Library", 52.2569, -1.1607),
-        "towcester": Location("towcester-library", "Towcester Library", 52.133774, -0.98914),
-        "brackley": Location("brackley-library", "Brackley Library", 52.028614, -1.150353),
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,12 +86,12 @@ def _register(app: Flask) -> None:
     """Blueprints, CSRF, login, error pages and security headers."""
     csrf = CSRFProtect(app)
 
-    from . import api, assets, auth, plan, public, schedule
+    from . import api, assets, auth, coverage, public, schedule
 
     app.register_blueprint(assets.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
-    app.register_blueprint(plan.bp)
+    app.register_blueprint(coverage.bp)
     app.register_blueprint(schedule.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # read-only JSON API: no forms, no cookies; other methods get 405

@@ -15,8 +15,10 @@ from ..accounts import database_url, make_engine
 from ..config import PlannerSettings
 from ..dataset import Dataset, load_dataset
 from ..maps import MapSettings
+from ..planner.problem import Location
 from ..published import Timetable, list_timetables
 from ..roads import RoadNetwork, load_roads
+from ..timetabling import market_town_depots
 from ..traveltime import TravelTimes
 
 __all__ = ["Resources", "resources"]
@@ -63,6 +65,11 @@ class Resources:
                 self.network, mode, cache_dir=self.cache_dir / self.network.name, max_snap_m=self.max_snap_m
             )
         return self._times[mode]
+
+    @cached_property
+    def depots(self) -> dict[str, Location]:
+        """The vans' depots in this data, by town."""
+        return market_town_depots(self.data)
 
     def timetables(self) -> list[Timetable]:
         """The published timetables, newest first."""
