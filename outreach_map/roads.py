@@ -44,6 +44,7 @@ __all__ = [
     "list_networks",
     "load_network",
     "load_roads",
+    "metres_per_second",
     "network_dir",
     "save_network",
 ]
@@ -57,8 +58,14 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 
-def kmh(speed_kmh: float) -> float:
-    """km/h -> metres per second (the one place unit conversion of speeds happens)."""
+def metres_per_second(speed_kmh: float) -> float:
+    """Metres per second at ``speed_kmh`` km/h (the one place speeds change units).
+
+    Examples
+    --------
+    >>> metres_per_second(36.0)
+    10.0
+    """
     return speed_kmh / 3.6
 
 
@@ -477,7 +484,7 @@ def build_proxy_network(
                                                                   for a, b in ((0, 1), (1, 2), (0, 2)))
     )  # fmt: skip
     pairs |= {(min(i, j), max(i, j)) for i, j in nx.minimum_spanning_edges(complete, data=False)}
-    local_speed, walk_speed = kmh(params.local_speed_kmh), kmh(params.walk_speed_kmh)
+    local_speed, walk_speed = metres_per_second(params.local_speed_kmh), metres_per_second(params.walk_speed_kmh)
     edges: list[tuple[int, int, float, float, bool]] = []  # u, v, metres, drive seconds, walkable
     for i, j in sorted(pairs):
         metres = math.hypot(x[i] - x[j], y[i] - y[j]) * params.circuity
@@ -497,7 +504,7 @@ def build_proxy_network(
                 my_all.append(py)
             return node_of[key]
 
-        motorway_speed = kmh(params.motorway_speed_kmh)
+        motorway_speed = metres_per_second(params.motorway_speed_kmh)
         for line in _motorway_lines(motorways):
             lx, ly = to_projected(crs, [p[0] for p in line], [p[1] for p in line])
             ids = [node(float(a), float(b)) for a, b in zip(lx, ly, strict=True)]

@@ -88,8 +88,8 @@ class _System:
     def __init__(self, problem: PlanProblem, runs: list[RunSpec], gaps: list[int | None], share: bool) -> None:
         self.problem = problem
         self.runs = runs
-        self.lb: list[float] = []
-        self.ub: list[float] = []
+        self.lower: list[float] = []
+        self.upper: list[float] = []
         self.is_visit: list[bool] = []
         self.owner: list[tuple[int, int]] = []  # (run, position) or (run, -1) for break/-2 for return
         self.adj: list[list[tuple[int, float]]] = []
@@ -109,8 +109,8 @@ class _System:
                     if multi:
                         shared[stop] = v
                 if window is not None:
-                    self.lb[v] = max(self.lb[v], window.start)
-                    self.ub[v] = min(self.ub[v], window.end)
+                    self.lower[v] = max(self.lower[v], window.start)
+                    self.upper[v] = min(self.upper[v], window.end)
                 ids.append(v)
             self.visit_var.append(ids)
             gap = gaps[r]
@@ -124,13 +124,13 @@ class _System:
             self.end_var.append(e)
             self._chain(r, run, ids, b, gap, e)
 
-    def _var(self, lb: float, ub: float, visit: bool, owner: tuple[int, int]) -> int:
-        self.lb.append(lb)
-        self.ub.append(ub)
+    def _var(self, lower: float, upper: float, visit: bool, owner: tuple[int, int]) -> int:
+        self.lower.append(lower)
+        self.upper.append(upper)
         self.is_visit.append(visit)
         self.owner.append(owner)
         self.adj.append([])
-        return len(self.lb) - 1
+        return len(self.lower) - 1
 
     def _edge(self, i: int, j: int, w: float) -> None:
         self.adj[i].append((j, w))
@@ -146,9 +146,9 @@ class _System:
         # the first visit (or the return, for an empty run) from the depot
         if n:
             if gap == 0 and b is not None:
-                self.lb[b] = max(self.lb[b], van.shift_start)
+                self.lower[b] = max(self.lower[b], van.shift_start)
                 self._edge(b, ids[0], brk + first_leg)
-            self.lb[ids[0]] = max(self.lb[ids[0]], van.shift_start + first_leg + (brk if gap == 0 else 0.0))
+            self.lower[ids[0]] = max(self.lower[ids[0]], van.shift_start + first_leg + (brk if gap == 0 else 0.0))
         for k in range(1, n + 1):
             src = ids[k - 1]
             leg = float(p.minutes[locs[k], locs[k + 1]])
@@ -159,7 +159,7 @@ class _System:
             self._edge(src, dst, durs[k] + leg)
         if gap == n + 1 and b is not None:
             self._edge(e, b, 0.0)
-            self.ub[e] = self.ub[e] - brk
+            self.upper[e] = self.upper[e] - brk
         if van.max_duration is not None and n:
             # return - departure <= max_duration, departure = first start - first leg (or the break at the depot)
             if gap == 0 and b is not None:
@@ -172,7 +172,7 @@ class _System:
         x, _, _ = self.solve(0.0, bounded=False)
         if x is None:
             return math.inf
-        return sum(max(0.0, v - u) for v, u in zip(x, self.ub, strict=True))
+        return sum(max(0.0, v - u) for v, u in zip(x, self.upper, strict=True))
 
     def solve(
         self, step: float | list[float], *, bounded: bool = True
@@ -181,15 +181,15 @@ class _System:
 
         ``step`` is the grid of visit starts (one for all, or one per variable; 0 = exact).
         """
-        n = len(self.lb)
+        n = len(self.lower)
         grid = step if isinstance(step, list) else [step if self.is_visit[i] else 0.0 for i in range(n)]
-        x = [math.ceil(v / grid[i] - _EPS) * grid[i] if grid[i] > 0 else v for i, v in enumerate(self.lb)]
+        x = [math.ceil(v / grid[i] - _EPS) * grid[i] if grid[i] > 0 else v for i, v in enumerate(self.lower)]
         pred = [-1] * n
         updates = [0] * n
         queue = deque(range(n))
         queued = [True] * n
         for i in range(n):
-            if bounded and x[i] > self.ub[i] + _EPS:
+            if bounded and x[i] > self.upper[i] + _EPS:
                 return None, i, [i]
         while queue:
             i = queue.popleft()
@@ -202,7 +202,7 @@ class _System:
                     x[j] = v
                     pred[j] = i
                     updates[j] += 1
-                    if (bounded and x[j] > self.ub[j] + _EPS) or updates[j] > n + 1:
+                    if (bounded and x[j] > self.upper[j] + _EPS) or updates[j] > n + 1:
                         return None, j, self._chain_of(j, pred)
                     if not queued[j]:
                         queue.append(j)
@@ -263,7 +263,7 @@ def _on_grid(system: _System, step: float) -> tuple[list[float], float]:
     Returns the times and the share of visit variables on the requested grid.
     The exact system must be feasible, so this ends.
     """
-    n = len(system.lb)
+    n = len(system.lower)
     visits = [i for i in range(n) if system.is_visit[i]]
     grid = [step if system.is_visit[i] else 0.0 for i in range(n)]
     while True:
