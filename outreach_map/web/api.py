@@ -1,6 +1,6 @@
-"""JSON API: Open Referral UK 3.0 read endpoints under /api/openreferral, plus villages, coverage, plans.
+"""JSON API: Open Referral UK 3.0 read endpoints under /api/openreferral, plus villages, coverage, timetables.
 
-Thin views: parse with :mod:`outreach_map.openreferral`, call the core, return
+Thin views: parse with :mod:`outreach_map.openreferral` (or :mod:`outreach_map.publicjson`), call the core, return
 JSON. Every response (errors too) carries ``Access-Control-Allow-Origin: *``;
 there are no API keys. Bad query parameters answer 400 with
 ``{"error": ..., "parameter": ...}``, unknown ids 404, anything unexpected
@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from .. import openreferral as oruk
 from ..coverage import compute_coverage, facilities_of
 from ..errors import QueryError
-from ..published import public_timetable
+from ..publicjson import coverage_json, parse_coverage_query, timetable_json, villages_json
 from .resources import resources
 
 __all__ = ["bp"]
@@ -126,29 +126,29 @@ def taxonomy_term(term_id: str) -> ResponseReturnValue:
 
 @bp.get("/villages")
 def villages() -> ResponseReturnValue:
-    return jsonify(oruk.villages_json(resources().data.villages))
+    return jsonify(villages_json(resources().data.villages))
 
 
 @bp.get("/coverage")
 def coverage() -> ResponseReturnValue:
     res = resources()
     data = res.data
-    query = oruk.parse_coverage_query(request.args, data.directory.kind_terms())
+    query = parse_coverage_query(request.args, data.directory.kind_terms())
     facilities = facilities_of(data.directory, query.kind, include_examples=not query.real_only)
     result = compute_coverage(
         list(data.villages), facilities, res.times(query.mode), kind=query.kind, threshold=query.threshold
     )
-    return jsonify(oruk.coverage_json(result))
+    return jsonify(coverage_json(result))
 
 
 @bp.get("/plans/<plan_id>")
 def plan(plan_id: str) -> ResponseReturnValue:
     res = resources()
     found = next((t for t in res.timetables() if t.plan_id == plan_id), None)
-    shown = None if found is None else public_timetable(found, res.data.directory)
-    if found is not None and shown is None:
+    body = None if found is None else timetable_json(found, res.data.directory)
+    if found is not None and body is None:
         current_app.logger.warning("plan %s withheld: a stop is at or near a confidential location", plan_id)
-    return _found(None if shown is None else shown.to_json(), "published plan")
+    return _found(body, "published plan")
 
 
 @bp.route("/", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], strict_slashes=False)
