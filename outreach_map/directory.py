@@ -323,11 +323,31 @@ def load_directory(folder: Path) -> Directory:
     kinds = tuple(
         ServiceKind(r["id"], r.get("term") or r["name"], r["name"], r["description"]) for r in t.rows["taxonomy_terms"]
     )
-    kind_by_id = {k.id: k.term for k in kinds}
     organizations = {
         r["id"]: Organization(r["id"], r["name"], r["description"], r.get("website")) for r in t.rows["organizations"]
     }
-    phones_by_service: dict[str, list[Phone]] = {}
+    phones = _phones_by_service(t)
+    by_service, by_sal = _schedules(t)
+    services = _services(t, {k.id: k.term for k in kinds}, phones, by_service)
+    locations = {r["id"]: _location(t, i, r) for i, r in enumerate(t.rows["locations"], start=1)}
+    points = []
+    for i, r in enumerate(t.rows["service_at_locations"], start=1):
+        t.link("service_at_locations", i, r, "service_id", "services")
+        t.link("service_at_locations", i, r, "location_id", "locations")
+        points.append(
+            ServicePoint(
+                r["id"], services[r["service_id"]], locations[r["location_id"]], tuple(by_sal.get(r["id"], ()))
+            )
+        )
+    return Directory(
+        kinds=kinds, organizations=organizations, services=services, locations=locations, points=tuple(points),
+        records={table: tuple(rows) for table, rows in t.rows.items()},
+    )  # fmt: skip
+
+
+def _phones_by_service(t: _Tables) -> dict[str, list[Phone]]:
+    """Each service's phone numbers, through its contacts."""
+    phones: dict[str, list[Phone]] = {}
     contact_service: dict[str, tuple[str, str]] = {}
     for i, r in enumerate(t.rows["contacts"], start=1):
         t.link("contacts", i, r, "service_id", "services")
@@ -335,9 +355,14 @@ def load_directory(folder: Path) -> Directory:
     for i, r in enumerate(t.rows["phones"], start=1):
         contact = t.link("phones", i, r, "contact_id", "contacts")
         service_id, contact_name = contact_service[contact["id"]]
-        phones_by_service.setdefault(service_id, []).append(Phone(r["number"], r.get("description", ""), contact_name))
-    schedules_by_service: dict[str, list[Schedule]] = {}
-    schedules_by_sal: dict[str, list[Schedule]] = {}
+        phones.setdefault(service_id, []).append(Phone(r["number"], r.get("description", ""), contact_name))
+    return phones
+
+
+def _schedules(t: _Tables) -> tuple[dict[str, list[Schedule]], dict[str, list[Schedule]]]:
+    """Schedules by service and by service_at_location (each schedule belongs to exactly one)."""
+    by_service: dict[str, list[Schedule]] = {}
+    by_sal: dict[str, list[Schedule]] = {}
     for i, r in enumerate(t.rows["schedules"], start=1):
         schedule = Schedule(
             r["id"], r.get("description", ""), r.get("freq"), int(r["interval"]) if "interval" in r else None,
@@ -346,13 +371,23 @@ def load_directory(folder: Path) -> Directory:
         )  # fmt: skip
         if "service_at_location_id" in r:
             t.link("schedules", i, r, "service_at_location_id", "service_at_locations")
-            schedules_by_sal.setdefault(r["service_at_location_id"], []).append(schedule)
+            by_sal.setdefault(r["service_at_location_id"], []).append(schedule)
         elif "service_id" in r:
             t.link("schedules", i, r, "service_id", "services")
-            schedules_by_service.setdefault(r["service_id"], []).append(schedule)
+            by_service.setdefault(r["service_id"], []).append(schedule)
         else:
             msg = "has neither service_id nor service_at_location_id; expected one"
             raise DataFileError(t.path("schedules"), msg, record=_locator(i, r), field="service_id")
+    return by_service, by_sal
+
+
+def _services(
+    t: _Tables,
+    kind_by_id: Mapping[str, str],
+    phones: Mapping[str, list[Phone]],
+    schedules: Mapping[str, list[Schedule]],
+) -> dict[str, Service]:
+    """The services, each with its kind (from its attributes), phones and schedules."""
     services: dict[str, Service] = {}
     for i, r in enumerate(t.rows["services"], start=1):
         t.link("services", i, r, "organization_id", "organizations")
@@ -369,31 +404,10 @@ def load_directory(folder: Path) -> Directory:
         services[r["id"]] = Service(
             id=r["id"], organization_id=r["organization_id"], name=r["name"], description=r.get("description", ""),
             status=r["status"], kind=kind, url=r.get("url"), email=r.get("email"), source=r.get("source", ""),
-            example=bool(r.get("example", False)), phones=tuple(phones_by_service.get(r["id"], ())),
-            schedules=tuple(schedules_by_service.get(r["id"], ())),
-            public_contact_service_id=r.get("public_contact_service_id"),
+            example=bool(r.get("example", False)), phones=tuple(phones.get(r["id"], ())),
+            schedules=tuple(schedules.get(r["id"], ())), public_contact_service_id=r.get("public_contact_service_id"),
         )  # fmt: skip
-    locations = {r["id"]: _location(t, i, r) for i, r in enumerate(t.rows["locations"], start=1)}
-    points = []
-    for i, r in enumerate(t.rows["service_at_locations"], start=1):
-        t.link("service_at_locations", i, r, "service_id", "services")
-        t.link("service_at_locations", i, r, "location_id", "locations")
-        points.append(
-            ServicePoint(
-                r["id"],
-                services[r["service_id"]],
-                locations[r["location_id"]],
-                tuple(schedules_by_sal.get(r["id"], ())),
-            )
-        )
-    return Directory(
-        kinds=kinds,
-        organizations=organizations,
-        services=services,
-        locations=locations,
-        points=tuple(points),
-        records={table: tuple(rows) for table, rows in t.rows.items()},
-    )
+    return services
 
 
 def _location(t: _Tables, index: int, r: Mapping[str, Any]) -> Location:

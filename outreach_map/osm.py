@@ -97,7 +97,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .errors import DataFileError, RoadNetworkError
-from .roads import FloatArray, IntArray, ModeGraph, RoadNetwork, graph_from_edges, metres_per_second
+from .roads import Edges, FloatArray, IntArray, ModeGraph, RoadNetwork, graph_from_edges, metres_per_second
 
 __all__ = ["ATTRIBUTION", "HIGHWAY_CLASSES", "NO_SNAP_CLASSES", "SpeedTable", "import_osm", "parse_maxspeed"]
 
@@ -466,9 +466,9 @@ def _drive_graph(segments: _Segments, speeds: SpeedTable) -> ModeGraph:
     snappable[segments.u[snap_ok]] = True
     snappable[segments.v[snap_ok]] = True
     graph, _ = graph_from_edges(
-        "drive", lon=segments.lon, lat=segments.lat, u=u, v=v,
-        seconds=np.concatenate([seconds[along], seconds[against]]),
-        metres=np.concatenate([segments.metres[along], segments.metres[against]]),
+        "drive", lon=segments.lon, lat=segments.lat,
+        edges=Edges(u, v, np.concatenate([seconds[along], seconds[against]]),
+                    np.concatenate([segments.metres[along], segments.metres[against]])),
         snap_speed_mps=metres_per_second(speeds.snap_kmh), snappable=snappable,
     )  # fmt: skip
     return graph
@@ -478,8 +478,8 @@ def _walk_graph(segments: _Segments, speeds: SpeedTable) -> ModeGraph:
     seconds = segments.metres / metres_per_second(speeds.walk_kmh)
     graph, _ = graph_from_edges(
         "walk", lon=segments.lon, lat=segments.lat,
-        u=np.concatenate([segments.u, segments.v]), v=np.concatenate([segments.v, segments.u]),
-        seconds=np.concatenate([seconds, seconds]), metres=np.concatenate([segments.metres, segments.metres]),
+        edges=Edges(np.concatenate([segments.u, segments.v]), np.concatenate([segments.v, segments.u]),
+                    np.concatenate([seconds, seconds]), np.concatenate([segments.metres, segments.metres])),
         snap_speed_mps=metres_per_second(speeds.walk_snap_kmh),
     )  # fmt: skip
     return graph

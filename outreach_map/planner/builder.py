@@ -13,9 +13,10 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import TypedDict, Unpack
 
 import numpy as np
 import numpy.typing as npt
@@ -45,7 +46,7 @@ from .problem import (
     straight_line_travel,
 )
 
-__all__ = ["ProblemBuilder", "unservable_reason"]
+__all__ = ["ProblemBuilder", "StopOptions", "VanOptions", "unservable_reason"]
 
 
 def _weekday_list(value: Iterable[int | str], *, who: str) -> tuple[int, ...]:
@@ -63,6 +64,106 @@ def _weekday_list(value: Iterable[int | str], *, who: str) -> tuple[int, ...]:
             msg = f"{who}: {item!r} is not a weekday; expected 0 (Mon) to 6 (Sun) or a name"
             raise ProblemError(msg)
     return tuple(sorted(set(days)))
+
+
+Window = TimeWindow | str | tuple[str | float, str | float]
+
+
+class VanOptions(TypedDict, total=False):
+    """Options of :meth:`ProblemBuilder.add_van`.
+
+    Attributes
+    ----------
+    name
+        For people (default: the id).
+    shift_start, shift_end
+        Earliest departure and latest return (``"HH:MM"`` or minutes; ``shift_end`` ``None`` for no limit).
+    break_minutes, break_window
+        The lunch break (0 for none) and the window it lies in.
+    weekdays
+        Working weekdays in a timetable (names or 0-6; default Monday-Friday).
+    days
+        Working days in a general horizon (default: every day).
+    capacity, max_duration
+        Load limit per run, and limit on a run's length (``None`` for none).
+    """
+
+    name: str | None
+    shift_start: str | float
+    shift_end: str | float | None
+    break_minutes: float
+    break_window: Window
+    weekdays: Iterable[int | str] | None
+    days: Iterable[int] | None
+    capacity: int | None
+    max_duration: float | None
+
+
+class StopOptions(TypedDict, total=False):
+    """Options of :meth:`ProblemBuilder.add_stop`.
+
+    Attributes
+    ----------
+    name
+        For people (default: the id).
+    lat, lon, location
+        Where: a position, or a location already added (its id, index or itself).
+    duration
+        Minutes per visit (default by population).
+    frequency_weeks, weekdays, first_week
+        In a timetable: weeks between visits, allowed weekdays, and the week of the first visit.
+    time_windows
+        Allowed start times of a visit.
+    population, demand
+        People served (the prize when van time is short) and load per visit.
+    outreach, required
+        An outreach worker should ride here; the stop must be served.
+    patterns
+        In a general horizon: the allowed day sets.
+    """
+
+    name: str | None
+    lat: float | None
+    lon: float | None
+    location: Location | int | str | None
+    duration: float | None
+    frequency_weeks: int | None
+    weekdays: Iterable[int | str] | None
+    time_windows: Iterable[Window]
+    population: int
+    demand: int
+    outreach: bool
+    required: bool
+    patterns: Iterable[Iterable[int]] | None
+    first_week: int | None
+
+
+def _check_keys(method: str, options: Mapping[str, object], kind: type) -> None:
+    """Refuse an option the method does not take, as Python would."""
+    unknown = sorted(set(options) - set(kind.__annotations__))
+    if unknown:
+        msg = f"{method}() got an unexpected keyword argument '{unknown[0]}'"
+        raise TypeError(msg)
+
+
+def _check_break(who: str, minutes: float, window: TimeWindow, start: float, end: float | None) -> None:
+    """A break of ``minutes`` must fit in its window within the shift."""
+    if minutes < 0 or not math.isfinite(minutes):
+        msg = f"{who}: break of {minutes} minutes; expected 0 or more"
+        raise ProblemError(msg)
+    if minutes == 0:
+        return
+    shift = math.inf if end is None else end - start
+    if minutes >= shift:
+        msg = f"{who}: a {minutes:g}-minute break is longer than the {shift:g}-minute shift"
+        raise ProblemError(msg)
+    lo, hi = max(window.start, start), min(window.end, math.inf if end is None else end)
+    if hi - lo < minutes:
+        msg = (
+            f"{who}: the {minutes:g}-minute break does not fit in its window {window} "
+            f"within the shift; expected a window inside the shift at least as long as the break"
+        )
+        raise ProblemError(msg)
 
 
 @dataclass
@@ -194,22 +295,11 @@ class ProblemBuilder:
 
     # -- vans --------------------------------------------------------------------------------
 
-    def add_van(
-        self,
-        id: str,
-        *,
-        depot: Location | int | str,
-        name: str | None = None,
-        shift_start: str | float = DEFAULT_SHIFT_START,
-        shift_end: str | float | None = DEFAULT_SHIFT_END,
-        break_minutes: float = DEFAULT_BREAK_MINUTES,
-        break_window: TimeWindow | str | tuple[str | float, str | float] = DEFAULT_BREAK_WINDOW,
-        weekdays: Iterable[int | str] | None = None,
-        days: Iterable[int] | None = None,
-        capacity: int | None = None,
-        max_duration: float | None = None,
-    ) -> Van:
+    def add_van(self, id: str, *, depot: Location | int | str, **options: Unpack[VanOptions]) -> Van:
         """Add a van; ``weekdays`` in a timetable (default Monday-Friday), ``days`` in a general horizon.
+
+        The options are those of :class:`VanOptions`: a shift from 09:30 to
+        16:30 and a 30-minute lunch between 12:00 and 14:00 unless given.
 
         Raises
         ------
@@ -217,37 +307,40 @@ class ProblemBuilder:
             Duplicate id, no working day, a shift that ends before it starts, a
             break longer than the shift or outside it.
         """
+        _check_keys("add_van", options, VanOptions)
         who = f"van '{id}'"
         if any(v.id == id for v in self._vans):
             msg = f"{who}: duplicate id; every van needs its own"
             raise ProblemError(msg)
-        start = clock(shift_start)
+        start = clock(options.get("shift_start", DEFAULT_SHIFT_START))
+        shift_end = options.get("shift_end", DEFAULT_SHIFT_END)
         end = None if shift_end is None else clock(shift_end)
         if end is not None and end <= start:
             msg = f"{who}: shift ends ({format_clock(end)}) before it starts ({format_clock(start)})"
             raise ProblemError(msg)
-        window = TimeWindow.parse(break_window)
-        if break_minutes < 0 or not math.isfinite(break_minutes):
-            msg = f"{who}: break of {break_minutes} minutes; expected 0 or more"
-            raise ProblemError(msg)
-        if break_minutes > 0:
-            shift = math.inf if end is None else end - start
-            if break_minutes >= shift:
-                msg = f"{who}: a {break_minutes:g}-minute break is longer than the {shift:g}-minute shift"
-                raise ProblemError(msg)
-            lo, hi = max(window.start, start), min(window.end, math.inf if end is None else end)
-            if hi - lo < break_minutes:
-                msg = (
-                    f"{who}: the {break_minutes:g}-minute break does not fit in its window {window} "
-                    f"within the shift; expected a window inside the shift at least as long as the break"
-                )
-                raise ProblemError(msg)
+        break_minutes = options.get("break_minutes", DEFAULT_BREAK_MINUTES)
+        window = TimeWindow.parse(options.get("break_window", DEFAULT_BREAK_WINDOW))
+        _check_break(who, break_minutes, window, start, end)
+        capacity, max_duration = options.get("capacity"), options.get("max_duration")
         if capacity is not None and capacity < 0:
             msg = f"{who}: capacity {capacity}; expected 0 or more"
             raise ProblemError(msg)
         if max_duration is not None and max_duration <= break_minutes:
             msg = f"{who}: max_duration {max_duration:g} leaves no time beyond the break"
             raise ProblemError(msg)
+        weekdays, working = self._working_days(who, options.get("weekdays"), options.get("days"))
+        van = Van(
+            id=id, name=options.get("name") or id, depot=self._resolve_location(who, depot, None, None), days=working,
+            shift_start=start, shift_end=end, break_minutes=float(break_minutes), break_window=window,
+            weekdays=weekdays, capacity=capacity, max_duration=max_duration,
+        )  # fmt: skip
+        self._vans.append(van)
+        return van
+
+    def _working_days(
+        self, who: str, weekdays: Iterable[int | str] | None, days: Iterable[int] | None
+    ) -> tuple[tuple[int, ...], frozenset[int]]:
+        """A van's weekdays (timetables) and the indices of the days it works."""
         if self.cycle_weeks is not None:
             if days is not None:
                 msg = f"{who}: a timetable van takes weekdays, not days"
@@ -267,37 +360,12 @@ class ProblemBuilder:
         if not working:
             msg = f"{who} has no working day; expected at least one weekday"
             raise ProblemError(msg)
-        depot_index = self._resolve_location(who, depot, None, None)
-        van = Van(
-            id=id, name=name or id, depot=depot_index, days=working, shift_start=start, shift_end=end,
-            break_minutes=float(break_minutes), break_window=window, weekdays=wd, capacity=capacity,
-            max_duration=max_duration,
-        )  # fmt: skip
-        self._vans.append(van)
-        return van
+        return wd, working
 
     # -- stops -------------------------------------------------------------------------------
 
-    def add_stop(
-        self,
-        id: str,
-        *,
-        name: str | None = None,
-        lat: float | None = None,
-        lon: float | None = None,
-        location: Location | int | str | None = None,
-        duration: float | None = None,
-        frequency_weeks: int | None = None,
-        weekdays: Iterable[int | str] | None = None,
-        time_windows: Iterable[TimeWindow | str | tuple[str | float, str | float]] = (),
-        population: int = 0,
-        demand: int = 0,
-        outreach: bool = False,
-        required: bool = False,
-        patterns: Iterable[Iterable[int]] | None = None,
-        first_week: int | None = None,
-    ) -> None:
-        """Add a stop.
+    def add_stop(self, id: str, **options: Unpack[StopOptions]) -> None:
+        """Add a stop (the options are those of :class:`StopOptions`).
 
         In a timetable, ``duration`` and ``frequency_weeks`` default by population
         (:meth:`~outreach_map.config.PlannerSettings.stop_duration` and
@@ -314,88 +382,92 @@ class ProblemBuilder:
             Duplicate id, no coordinates, a frequency that does not divide the
             cycle, a bad duration, window or pattern.
         """
+        _check_keys("add_stop", options, StopOptions)
         who = f"stop '{id}'"
         if any(s.id == id for s in self._stops):
             msg = f"{who}: duplicate id; every stop needs its own"
             raise ProblemError(msg)
+        population, demand = options.get("population", 0), options.get("demand", 0)
         if population < 0 or demand < 0:
             msg = f"{who}: population and demand must be 0 or more"
             raise ProblemError(msg)
-        dur = self.defaults.stop_duration(population) if duration is None else float(duration)
-        if not (math.isfinite(dur) and dur >= 0):
+        duration = options.get("duration")
+        minutes = self.defaults.stop_duration(population) if duration is None else float(duration)
+        if not (math.isfinite(minutes) and minutes >= 0):
             msg = f"{who}: duration {duration!r}; expected minutes >= 0"
             raise ProblemError(msg)
-        windows = tuple(TimeWindow.parse(w) for w in time_windows)
-        freq: int | None = None
-        wd: tuple[int, ...] = ()
-        explicit: tuple[frozenset[int], ...] | None = None
         if self.cycle_weeks is not None:
-            if patterns is not None:
-                msg = f"{who}: a timetable stop takes frequency_weeks and weekdays, not patterns"
-                raise ProblemError(msg)
-            freq = (
-                self.defaults.visit_frequency(population, self.cycle_weeks)
-                if frequency_weeks is None
-                else frequency_weeks
-            )
-            if not isinstance(freq, int) or freq < 1 or self.cycle_weeks % freq:
-                divisors = [f for f in range(1, self.cycle_weeks + 1) if self.cycle_weeks % f == 0]
-                msg = (
-                    f"{who}: a visit every {freq} weeks does not divide the {self.cycle_weeks}-week cycle; "
-                    f"expected one of {', '.join(map(str, divisors))}"
-                )
-                raise ProblemError(msg)
-            wd = _weekday_list(range(7) if weekdays is None else weekdays, who=who)
-            if not wd:
-                msg = f"{who}: no allowed weekday"
-                raise ProblemError(msg)
-            if first_week is not None and not (isinstance(first_week, int) and 1 <= first_week <= freq):
-                msg = f"{who}: first_week {first_week!r}; expected a week from 1 to {freq} (the visit frequency)"
-                raise ProblemError(msg)
+            freq, wd = self._timetable_visits(who, options)
+            explicit = None
         else:
-            if frequency_weeks is not None or weekdays is not None or first_week is not None:
-                msg = f"{who}: a general-horizon stop takes patterns, not frequency_weeks or weekdays"
-                raise ProblemError(msg)
-            sets = (
-                [frozenset([d]) for d in range(self.n_days)] if patterns is None else [frozenset(p) for p in patterns]
-            )
-            if not sets:
-                msg = f"{who}: no allowed day pattern"
-                raise ProblemError(msg)
-            for p in sets:
-                bad = [d for d in p if not (isinstance(d, int) and 0 <= d < self.n_days)]
-                if bad or not p:
-                    msg = f"{who}: pattern {sorted(p)} has a day outside the horizon 0-{self.n_days - 1}"
-                    raise ProblemError(msg)
-            if len({len(p) for p in sets}) != 1:
-                msg = f"{who}: patterns have different numbers of days; expected one visit count"
-                raise ProblemError(msg)
-            explicit = tuple(dict.fromkeys(sets))
-        if isinstance(location, Location | str) or (isinstance(location, int) and not isinstance(location, bool)):
-            loc = self._resolve_location(who, location, None, None)
-        else:
-            loc = self._resolve_location(who, None, lat, lon)
-            if name is not None:
-                old = self._locations[loc]
-                self._locations[loc] = Location(old.id, name, old.lat, old.lon, old.x, old.y)
+            freq, wd, explicit = None, (), self._general_patterns(who, options)
         self._stops.append(
             _StopDraft(
-                id,
-                name or id,
-                loc,
-                dur,
-                freq,
-                wd,
-                windows,
-                int(population),
-                int(demand),
-                outreach,
-                required,
-                explicit,
-                first_week,
-                self.cycle_weeks is not None and weekdays is None,
+                id=id, name=options.get("name") or id, location=self._stop_location(who, options), duration=minutes,
+                frequency=freq, weekdays=wd, windows=tuple(TimeWindow.parse(w) for w in options.get("time_windows", ())),
+                population=int(population), demand=int(demand), outreach=options.get("outreach", False),
+                required=options.get("required", False), patterns=explicit, first_week=options.get("first_week"),
+                any_weekday=self.cycle_weeks is not None and options.get("weekdays") is None,
             )
-        )
+        )  # fmt: skip
+
+    def _timetable_visits(self, who: str, options: StopOptions) -> tuple[int, tuple[int, ...]]:
+        """A timetable stop's frequency (weeks) and allowed weekdays, checked against the cycle."""
+        assert self.cycle_weeks is not None
+        if options.get("patterns") is not None:
+            msg = f"{who}: a timetable stop takes frequency_weeks and weekdays, not patterns"
+            raise ProblemError(msg)
+        freq = options.get("frequency_weeks")
+        if freq is None:
+            freq = self.defaults.visit_frequency(options.get("population", 0), self.cycle_weeks)
+        if not isinstance(freq, int) or freq < 1 or self.cycle_weeks % freq:
+            divisors = [f for f in range(1, self.cycle_weeks + 1) if self.cycle_weeks % f == 0]
+            msg = (
+                f"{who}: a visit every {freq} weeks does not divide the {self.cycle_weeks}-week cycle; "
+                f"expected one of {', '.join(map(str, divisors))}"
+            )
+            raise ProblemError(msg)
+        weekdays = options.get("weekdays")
+        wd = _weekday_list(range(7) if weekdays is None else weekdays, who=who)
+        if not wd:
+            msg = f"{who}: no allowed weekday"
+            raise ProblemError(msg)
+        first_week = options.get("first_week")
+        if first_week is not None and not (isinstance(first_week, int) and 1 <= first_week <= freq):
+            msg = f"{who}: first_week {first_week!r}; expected a week from 1 to {freq} (the visit frequency)"
+            raise ProblemError(msg)
+        return freq, wd
+
+    def _general_patterns(self, who: str, options: StopOptions) -> tuple[frozenset[int], ...]:
+        """A general-horizon stop's allowed day sets (any single day unless given), checked."""
+        if any(options.get(k) is not None for k in ("frequency_weeks", "weekdays", "first_week")):
+            msg = f"{who}: a general-horizon stop takes patterns, not frequency_weeks or weekdays"
+            raise ProblemError(msg)
+        patterns = options.get("patterns")
+        sets = [frozenset([d]) for d in range(self.n_days)] if patterns is None else [frozenset(p) for p in patterns]
+        if not sets:
+            msg = f"{who}: no allowed day pattern"
+            raise ProblemError(msg)
+        for p in sets:
+            bad = [d for d in p if not (isinstance(d, int) and 0 <= d < self.n_days)]
+            if bad or not p:
+                msg = f"{who}: pattern {sorted(p)} has a day outside the horizon 0-{self.n_days - 1}"
+                raise ProblemError(msg)
+        if len({len(p) for p in sets}) != 1:
+            msg = f"{who}: patterns have different numbers of days; expected one visit count"
+            raise ProblemError(msg)
+        return tuple(dict.fromkeys(sets))
+
+    def _stop_location(self, who: str, options: StopOptions) -> int:
+        """The stop's matrix row: a location given, else its own place at ``lat``/``lon`` (named after it)."""
+        location, name = options.get("location"), options.get("name")
+        if isinstance(location, Location | str) or (isinstance(location, int) and not isinstance(location, bool)):
+            return self._resolve_location(who, location, None, None)
+        loc = self._resolve_location(who, None, options.get("lat"), options.get("lon"))
+        if name is not None:
+            old = self._locations[loc]
+            self._locations[loc] = Location(old.id, name, old.lat, old.lon, old.x, old.y)
+        return loc
 
     # -- build -------------------------------------------------------------------------------
 

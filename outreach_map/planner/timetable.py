@@ -88,6 +88,7 @@ class _System:
     def __init__(self, problem: PlanProblem, runs: list[RunSpec], gaps: list[int | None], share: bool) -> None:
         self.problem = problem
         self.runs = runs
+        self.share = share
         self.lower: list[float] = []
         self.upper: list[float] = []
         self.is_visit: list[bool] = []
@@ -319,53 +320,75 @@ def align(
             return TimetableResult(tuple(times), tuple(dropped), step, on_grid)
         involved_runs = sorted({system.owner[v][0] for v in chain})
         # 1. move breaks: the single change that most reduces the total violation, runs in the conflict first
-        current = system.violation()
-        best: tuple[float, int, int] | None = None
-        others = [r for r in range(len(runs)) if r not in involved_runs]
-        for group in (involved_runs, others):
-            for r in group:
-                if gaps[r] is None:
-                    continue
-                for gap in range(len(runs[r].stops) + 2):
-                    if gap == gaps[r] or (r, gap, current) in tried:
-                        continue
-                    tried.add((r, gap, current))
-                    trial = list(gaps)
-                    trial[r] = gap
-                    v = _System(problem, runs, trial, share).violation()
-                    if v < current - _EPS and (best is None or v < best[0]):
-                        best = (v, r, gap)
-            if best is not None:
-                break
-        if best is not None:
-            gaps[best[1]] = best[2]
+        move = _best_break_move(problem, system, runs, gaps, involved_runs, tried)
+        if move is not None:
+            gaps[move[0]] = move[1]
             continue
         # 2. drop the stop of least population in the conflict
-        stops_in_chain = [runs[system.owner[v][0]].stops[system.owner[v][1]] for v in chain if system.is_visit[v]]
-        if not stops_in_chain:
-            stops_in_chain = [s for r in involved_runs for s in runs[r].stops]
-        if not stops_in_chain or (max_drops is not None and len(dropped) >= max_drops):
+        victim = _victim(problem, system, runs, chain, involved_runs)
+        if victim is None or (max_drops is not None and len(dropped) >= max_drops):
             times_none: list[RunTimes | None] = [None] * len(runs)
             return TimetableResult(tuple(times_none), tuple(dropped), step, 0.0)
-        # a conflict between runs comes from a stop shared by them: drop one of those first
-        shared_in_chain = [s for s in stops_in_chain if share and problem.stops[s].visits > 1]
-        pool = shared_in_chain or stops_in_chain
-        victim = min(pool, key=lambda s: (problem.stops[s].population, problem.stops[s].visits, s))
-        shared = share and problem.stops[victim].visits > 1
-        reason = (
-            Reason(
-                UnservedCode.SAME_TIME, "could not keep the same time on every visit within the shifts and lunch breaks"
-            )
-            if shared
-            else Reason(UnservedCode.LUNCH, "no time left for the visit around the lunch break and time windows")
+        dropped.append((victim, _drop_reason(problem, victim)))
+        runs, gaps = _without(runs, gaps, victim)
+
+
+def _best_break_move(
+    problem: PlanProblem, system: _System, runs: list[RunSpec], gaps: list[int | None], involved: list[int],
+    tried: set[tuple[int, int, float]],
+) -> tuple[int, int] | None:  # fmt: skip
+    """The break position change (run, gap) that most reduces the total violation, runs in the conflict first."""
+    current = system.violation()
+    best: tuple[float, int, int] | None = None
+    others = [r for r in range(len(runs)) if r not in involved]
+    for group in (involved, others):
+        for r in group:
+            if gaps[r] is None:
+                continue
+            for gap in range(len(runs[r].stops) + 2):
+                if gap == gaps[r] or (r, gap, current) in tried:
+                    continue
+                tried.add((r, gap, current))
+                trial = list(gaps)
+                trial[r] = gap
+                v = _System(problem, runs, trial, system.share).violation()
+                if v < current - _EPS and (best is None or v < best[0]):
+                    best = (v, r, gap)
+        if best is not None:
+            return best[1], best[2]
+    return None
+
+
+def _victim(
+    problem: PlanProblem, system: _System, runs: list[RunSpec], chain: list[int], involved: list[int]
+) -> int | None:
+    """The stop to drop from a conflict: one shared by several runs if any, then the least population."""
+    in_chain = [runs[system.owner[v][0]].stops[system.owner[v][1]] for v in chain if system.is_visit[v]]
+    if not in_chain:
+        in_chain = [s for r in involved for s in runs[r].stops]
+    if not in_chain:
+        return None
+    # a conflict between runs comes from a stop shared by them: drop one of those first
+    shared = [s for s in in_chain if system.share and problem.stops[s].visits > 1]
+    return min(shared or in_chain, key=lambda s: (problem.stops[s].population, problem.stops[s].visits, s))
+
+
+def _drop_reason(problem: PlanProblem, victim: int) -> Reason:
+    if problem.same_time and problem.stops[victim].visits > 1:
+        return Reason(
+            UnservedCode.SAME_TIME, "could not keep the same time on every visit within the shifts and lunch breaks"
         )
-        dropped.append((victim, reason))
-        new_runs = []
-        for r, run in enumerate(runs):
-            keep = [k for k, s in enumerate(run.stops) if s != victim]
-            if len(keep) != len(run.stops):
-                gaps[r] = None if gaps[r] is None else min(gaps[r] or 0, len(keep) + 1)
-            new_runs.append(
-                RunSpec(run.van, run.day, tuple(run.stops[k] for k in keep), tuple(run.windows[k] for k in keep))
-            )
-        runs = new_runs
+    return Reason(UnservedCode.LUNCH, "no time left for the visit around the lunch break and time windows")
+
+
+def _without(runs: list[RunSpec], gaps: list[int | None], victim: int) -> tuple[list[RunSpec], list[int | None]]:
+    """The runs with every visit of ``victim`` taken out, and their break gaps kept in range."""
+    new_runs, new_gaps = [], list(gaps)
+    for r, run in enumerate(runs):
+        keep = [k for k, s in enumerate(run.stops) if s != victim]
+        if len(keep) != len(run.stops):
+            new_gaps[r] = None if gaps[r] is None else min(gaps[r] or 0, len(keep) + 1)
+        new_runs.append(
+            RunSpec(run.van, run.day, tuple(run.stops[k] for k in keep), tuple(run.windows[k] for k in keep))
+        )
+    return new_runs, new_gaps
