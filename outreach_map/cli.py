@@ -1,7 +1,11 @@
 """The ``outreach-map`` command line.
 
 Every user mistake (bad data file, unknown village, bad option) ends with a
-one-line message on stderr and exit status 2, never a traceback.
+one-line message on stderr and exit status 2, never a traceback. Commands
+only parse their options, call the core (the same functions the web site
+calls: :func:`~outreach_map.timetabling.make_timetable`,
+:func:`~outreach_map.siting.suggest_sites`, :mod:`~outreach_map.tables`) and
+print; the settings are loaded once by :func:`~outreach_map.config.load_settings`.
 """
 
 from __future__ import annotations

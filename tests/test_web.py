@@ -287,3 +287,16 @@ def test_create_app_takes_its_settings_and_reads_no_environment(
     assert (tmp_path / "instance" / "secret_key").is_file() and not (tmp_path / "elsewhere").exists()
     page = app.test_client().get("/").get_data(as_text=True)
     assert 'href="https://example.org/away"' in page
+
+
+def test_a_user_mistake_no_view_answered_is_a_400_with_its_sentence(app: Flask) -> None:
+    from outreach_map.errors import DataFileError
+
+    @app.get("/mistake")
+    def mistake() -> str:
+        raise DataFileError("request.toml", "expected a Monday", field="plan.start_date")
+
+    response = app.test_client().get("/mistake")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "field &#39;plan.start_date&#39;: expected a Monday" in page
+    assert "Traceback" not in page and 'id="quick-exit"' in page

@@ -16,9 +16,10 @@ from typing import Any
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFProtect
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from ..config import PROJECT_ROOT, Settings, load_settings
+from ..errors import OutreachError
 from .resources import Resources
 
 __all__ = ["create_app"]
@@ -105,6 +106,11 @@ def _register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
         return render_template("error.html", error=error), error.code or 500
+
+    @app.errorhandler(OutreachError)
+    def user_error(error: OutreachError) -> tuple[str, int]:
+        """A user's mistake that a view did not answer itself: 400 with the sentence that names it."""
+        return render_template("error.html", error=BadRequest(description=str(error))), 400
 
     @app.errorhandler(Exception)
     def server_error(error: Exception) -> tuple[str, int]:  # pragma: no cover - exercised in a test by a fault

@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from .. import openreferral as oruk
 from ..coverage import compute_coverage, facilities_of
-from ..errors import QueryError
+from ..errors import OutreachError, QueryError
 from ..publicjson import coverage_json, parse_coverage_query, timetable_json, villages_json
 from .resources import resources
 
@@ -38,6 +38,11 @@ def cors(response: Response) -> Response:
 @bp.errorhandler(QueryError)
 def bad_query(error: QueryError) -> ResponseReturnValue:
     return jsonify({"error": f"'{error.parameter}' {error.problem}", "parameter": error.parameter, "status": 400}), 400
+
+
+@bp.errorhandler(OutreachError)
+def user_error(error: OutreachError) -> ResponseReturnValue:
+    return jsonify({"error": str(error), "status": 400}), 400
 
 
 @bp.errorhandler(HTTPException)
