@@ -284,9 +284,18 @@ TOWNS = {"Daventry": (52.2569, -1.1607), "Towcester": (52.131913, -0.988511), "B
 
 
 def add_partnership(d: Directory) -> None:
-    """Partnership agencies: real national helplines, EXAMPLE local bases."""
+    """Partnership agencies: real national helplines, EXAMPLE local bases, an EXAMPLE confidential refuge."""
+    orgs = _national_helplines(d)
+    _example_bases(d, orgs)
+    _example_refuge(d, orgs["refuge"], orgs["ndah"])
+
+
+INVENTED = "EXAMPLE: invented for demonstration, not a real location"
+
+
+def _national_helplines(d: Directory) -> dict[str, str]:
+    """The agencies and their real national helplines; returns the ids the examples refer to."""
     fact = "Public national helpline details (agency websites)"
-    invented = "EXAMPLE: invented for demonstration, not a real location"
     vs = d.organization("victim-support", "Victim Support", "Independent charity for victims of crime in England and Wales.",
                         website="https://www.victimsupport.org.uk")  # fmt: skip
     line = d.service("victim-support:supportline", organization_id=vs, name="Victim Support Supportline",
@@ -327,7 +336,21 @@ def add_partnership(d: Directory) -> None:
                                website="https://www.home-start.org.uk")  # fmt: skip
     council = d.organization("wnc", "West Northamptonshire Council", "Unitary authority for West Northamptonshire since 2021.",
                              website="https://www.westnorthants.gov.uk")  # fmt: skip
+    return {
+        "vs": vs,
+        "refuge": refuge,
+        "ndah": ndah,
+        "wa": wa,
+        "police": police,
+        "homestart": homestart,
+        "council": council,
+    }
 
+
+def _example_bases(d: Directory, orgs: dict[str, str]) -> None:
+    """EXAMPLE local bases of the agencies in the market towns, with invented opening hours."""
+    vs, wa, police, homestart, council = (orgs[k] for k in ("vs", "wa", "police", "homestart", "council"))
+    invented = INVENTED
     examples = [
         ("victim-support", vs, "Victim Support outreach base", "Daventry", "victim-support", "TU", "10:00", "15:00"),
         ("victim-support", vs, "Victim Support outreach base", "Towcester", "victim-support", "TH", "10:00", "15:00"),
@@ -355,8 +378,10 @@ def add_partnership(d: Directory) -> None:
                    opens_at=f"{opens}:00", closes_at=f"{closes}:00", example=True,
                    description=f"{EXAMPLE}invented opening hours.")  # fmt: skip
 
-    # A confidential refuge: the point never leaves the server; the public are
-    # given the National Domestic Abuse Helpline instead.
+
+def _example_refuge(d: Directory, refuge: str, ndah: str) -> None:
+    """A confidential refuge: the point never leaves the server; the public are given the helpline instead."""
+    invented = INVENTED
     key = "example:refuge:west-northants"
     name = f"{EXAMPLE}Refuge accommodation (confidential)"
     sid = d.service(key, organization_id=refuge, name=name, kind="domestic-abuse-support", source=invented,

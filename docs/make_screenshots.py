@@ -9,16 +9,17 @@ other origin is contacted), so the maps show markers on a plain background.
 
 from __future__ import annotations
 
-import os
 import socket
 import tempfile
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 from waitress.server import create_server
 
 from outreach_map.accounts import add_user
+from outreach_map.config import load_settings
 from outreach_map.web import create_app
 
 DOCS = Path(__file__).resolve().parent
@@ -27,8 +28,8 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ["OUTREACH_INSTANCE_DIR"] = tmp
-        app = create_app({"TILES": "none", "SECRET_KEY": "screenshots", "DATABASE_URL": f"sqlite:///{tmp}/u.db"})
+        settings = replace(load_settings(), instance_dir=Path(tmp))
+        app = create_app(settings, test_config={"TILES": "none", "SECRET_KEY": "screenshots"})
         add_user(app.extensions["outreach"].engine, "demo", "admin", "demo-password-1")
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))

@@ -1,4 +1,15 @@
-"""outreach-map: service directory and geographic outreach planner for rural areas."""
+"""outreach-map: service directory and geographic outreach planner for rural areas.
+
+The house, from the ground up (each layer imports only from those below it):
+
+1. :mod:`.errors` (every user error), :mod:`.clock` and :mod:`.geodesy`, :mod:`.config` (the settings);
+2. the data: :mod:`.places`, :mod:`.postcodes`, :mod:`.directory` (Open Referral UK), :mod:`.dataset`, :mod:`.lookup`;
+3. travel: :mod:`.roads`, :mod:`.osm`, :mod:`.traveltime`;
+4. analysis: :mod:`.coverage`, :mod:`.siting`, :mod:`.search`, and the solver :mod:`.planner`;
+5. the published timetable: :mod:`.published`; making one: :mod:`.timetabling`;
+6. outputs: :mod:`.exports`, :mod:`.tables`, :mod:`.maps`, :mod:`.openreferral`, :mod:`.publicjson`;
+7. the faces: :mod:`.web` (Flask) and :mod:`.cli`.
+"""
 
 from __future__ import annotations
 

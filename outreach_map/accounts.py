@@ -28,7 +28,6 @@ __all__ = [
     "MEMBERSHIP_ROLES",
     "MIN_PASSWORD_LENGTH",
     "ROLES",
-    "AccountError",
     "Member",
     "User",
     "add_membership",

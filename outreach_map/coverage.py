@@ -24,8 +24,9 @@ import numpy as np
 import numpy.typing as npt
 
 from ._readers import csv_rows, parse_float
+from .clock import ICAL_WEEKDAYS
 from .directory import Directory, Schedule, ServicePoint
-from .errors import DataFileError, OutreachError
+from .errors import DataFileError, OutreachError, UnknownKindError
 from .places import CORE_DISTRICTS, LAT_RANGE, LON_RANGE, Village
 from .traveltime import TravelTimes
 
@@ -35,7 +36,6 @@ __all__ = [
     "CoverageGap",
     "CoverageResult",
     "Facility",
-    "UnknownKindError",
     "WhatIf",
     "check_threshold",
     "compute_coverage",
@@ -52,21 +52,11 @@ MAX_THRESHOLD_MIN = 240.0
 CORE_AREA = "Former Daventry + South Northamptonshire"
 WHOLE_AREA = "Whole bounding box"
 
-_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-
-
-class UnknownKindError(OutreachError):
-    """A service kind that the taxonomy does not have."""
-
-    def __init__(self, kind: str, known: Sequence[str]) -> None:
-        self.kind = kind
-        self.known = list(known)
-        super().__init__(f"unknown kind '{kind}'; expected one of {', '.join(known)}")
 
 
 def check_threshold(minutes: float) -> float:
@@ -119,7 +109,7 @@ def weekly_hours(schedules: Iterable[Schedule]) -> tuple[tuple[int, int, int], .
         if s.freq != "WEEKLY" or (s.interval or 1) != 1 or not s.byday or start is None or end is None:
             return None
         end = 24 * 60 if end < start or s.closes_at in ("23:59:59", "23:59") else end
-        intervals += [(_DAYS.index(day), start, end) for day in s.byday if day in _DAYS]
+        intervals += [(ICAL_WEEKDAYS.index(day), start, end) for day in s.byday if day in ICAL_WEEKDAYS]
     return tuple(sorted(intervals)) if intervals else None
 
 

@@ -54,8 +54,12 @@ class Dataset:
     postcodes: Postcodes
 
 
-def load_dataset(data_dir: Path) -> Dataset:
+def load_dataset(data_dir: Path, *, directory: Directory | None = None) -> Dataset:
     """Load and validate the villages, directory and postcodes under ``data_dir``.
+
+    ``directory`` is the live directory (from the database, see
+    :func:`outreach_map.directory.store.open_store`); without it the seed files
+    of ``data_dir/services`` are read, as the data build and its tests do.
 
     Raises
     ------
@@ -65,6 +69,6 @@ def load_dataset(data_dir: Path) -> Dataset:
     return Dataset(
         data_dir=data_dir,
         villages=load_villages(villages_file(data_dir)),
-        directory=load_directory(services_dir(data_dir)),
+        directory=directory if directory is not None else load_directory(services_dir(data_dir)),
         postcodes=load_postcodes(postcodes_file(data_dir)),
     )

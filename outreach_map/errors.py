@@ -1,13 +1,26 @@
-"""Typed errors raised at the boundary (file readers, user input).
+"""Every error a user can cause, in one place.
 
-Every error a user can cause derives from :class:`OutreachError`; the CLI and
-the web layer turn it into a message and exit status 2 / an error page, never
-a traceback. Messages name the file, the line or record, the field and what
-was expected.
+Every error a user can cause derives from :class:`OutreachError`; the CLI turns
+it into one line on stderr and exit status 2, the web layer into a page or a
+JSON answer with status 400, never a traceback. Messages name the file, the
+line or record, the field and what was expected.
+
+The classes, by where they arise:
+
+- data files and settings: :class:`DataFileError`;
+- places: :class:`InvalidPostcodeError`, :class:`UnknownPostcodeError`,
+  :class:`UnknownVillageError`;
+- the directory and coverage: :class:`UnknownKindError`, :class:`SitingError`;
+- roads and travel: :class:`RoadNetworkError`, :class:`PointOutsideNetworkError`;
+- plan requests and the solver: :class:`ProblemError`;
+- published timetables: :class:`PublishError`;
+- the JSON API: :class:`QueryError`;
+- staff accounts: :class:`AccountError`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 __all__ = [
@@ -22,9 +35,16 @@ __all__ = [
     "LinkError",
     "OutreachError",
     "PermissionDeniedError",
+    "PointOutsideNetworkError",
+    "ProblemError",
+    "PublishError",
+    "QueryError",
     "RecordError",
     "ReferralError",
     "ReportError",
+    "RoadNetworkError",
+    "SitingError",
+    "UnknownKindError",
     "UnknownPostcodeError",
     "UnknownVillageError",
 ]
@@ -35,7 +55,7 @@ class OutreachError(Exception):
 
 
 class DataFileError(OutreachError):
-    """A data file is malformed.
+    """A data file (or a request, a settings file, a form) is malformed.
 
     Parameters
     ----------
@@ -171,10 +191,6 @@ class RecordError(OutreachError):
         super().__init__(f"{record}: field '{field}': {problem}")
 
 
-class AccountError(OutreachError):
-    """A bad user name, role, password or membership."""
-
-
 class ReferralError(OutreachError):
     """A referral that cannot be made or changed as asked (the message never holds a client's details).
 
@@ -188,3 +204,45 @@ class ReferralError(OutreachError):
 
 class ReportError(OutreachError):
     """A report that cannot be made as asked (a bad period, names the option)."""
+
+
+class UnknownKindError(OutreachError):
+    """A service kind that the taxonomy does not have."""
+
+    def __init__(self, kind: str, known: Sequence[str]) -> None:
+        self.kind = kind
+        self.known = list(known)
+        super().__init__(f"unknown kind '{kind}'; expected one of {', '.join(known)}")
+
+
+class SitingError(OutreachError):
+    """A siting request that cannot be met (e.g. more sites than candidates)."""
+
+
+class RoadNetworkError(OutreachError):
+    """A road network cannot be built, imported or loaded."""
+
+
+class PointOutsideNetworkError(OutreachError):
+    """A point is too far from the road network to be given a travel time."""
+
+
+class ProblemError(OutreachError):
+    """A plan request that is malformed or cannot be met (names the stop, van or field)."""
+
+
+class PublishError(OutreachError):
+    """A timetable that cannot be published (bad id, not a timetable, or it would reveal a confidential place)."""
+
+
+class QueryError(OutreachError):
+    """A query parameter the API cannot use (answered with HTTP 400 naming the parameter)."""
+
+    def __init__(self, parameter: str, problem: str) -> None:
+        self.parameter = parameter
+        self.problem = problem
+        super().__init__(f"query parameter '{parameter}': {problem}")
+
+
+class AccountError(OutreachError):
+    """A bad user name, role, password or membership."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +23,7 @@ from .errors import OutreachError
 if TYPE_CHECKING:
     import folium
 
+    from .published import Timetable
     from .search import SearchResult
 
 __all__ = [
@@ -31,11 +32,11 @@ __all__ = [
     "coverage_map",
     "geojson_villages",
     "leaflet_files",
-    "plan_map",
     "render_fragments",
     "render_html",
     "save_map",
     "search_map",
+    "timetable_map",
 ]
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -343,43 +344,44 @@ WEEKDAY_COLOURS = {"Mon": "#1b9e77", "Tue": "#d95f02", "Wed": "#7570b3", "Thu": 
                    "Sat": "#e6ab02", "Sun": "#a6761d"}  # fmt: skip
 
 
-def plan_map(document: Mapping[str, Any], settings: MapSettings) -> folium.Map:
-    """A plan (plan.json shape): each van-day run as a line from its depot, stops with their timetable entry."""
+def timetable_map(timetable: Timetable, settings: MapSettings) -> folium.Map:
+    """A timetable: each van-day run as a line from its depot, stops with their timetable entry."""
     import folium
 
-    stops = [s for s in document["stops"] if "weekday" in s]
-    lats = [s["lat"] for s in document["stops"]] or [52.2]
-    lons = [s["lon"] for s in document["stops"]] or [-1.1]
+    lats = [s.lat for s in timetable.stops] or [52.2]
+    lons = [s.lon for s in timetable.stops] or [-1.1]
     m = new_map(settings, center=(sum(lats) / len(lats), sum(lons) / len(lons)))
-    by_id = {s["id"]: s for s in document["stops"]}
-    depots = {v["id"]: v["depot"] for v in document["vans"]}
-    for run in document["runs"]:
-        depot = depots[run["van"]]
-        points = [[depot["lat"], depot["lon"]], *([by_id[v["stop"]]["lat"], by_id[v["stop"]]["lon"]] for v in run["visits"]),
-                  [depot["lat"], depot["lon"]]]  # fmt: skip
-        label = f"{run['van']} week {run['week']} {run['weekday']}: {len(run['visits'])} stops, {run['distance_km']} km"
-        folium.PolyLine(points, color=WEEKDAY_COLOURS.get(run["weekday"], "#333333"), weight=3, opacity=0.8,
+    for run in timetable.runs:
+        depot = timetable.van(run.van).depot
+        points = [[depot.lat, depot.lon], *([timetable.stop(v.stop).lat, timetable.stop(v.stop).lon] for v in run.visits),
+                  [depot.lat, depot.lon]]  # fmt: skip
+        label = f"{run.van} week {run.week} {run.weekday}: {len(run.visits)} stops, {run.distance_km} km"
+        folium.PolyLine(points, color=WEEKDAY_COLOURS.get(run.weekday, "#333333"), weight=3, opacity=0.8,
                         tooltip=html.escape(label), class_name="run-line").add_to(m)  # type: ignore[no-untyped-call]  # fmt: skip
-    for s in stops:
-        text = f"{s['name']}: {s['weekday']} {s['arrive']}-{s['depart']}, every {s['frequency_weeks']} week(s)"
-        folium.CircleMarker([s["lat"], s["lon"]], radius=5, color="#222222", weight=1, fill=True,
-                            fill_color="#c51b7d" if s.get("outreach") else "#ffffff", fill_opacity=1.0,
-                            tooltip=html.escape(text), class_name="plan-stop").add_to(m)  # fmt: skip
-    for s in document["stops"]:
-        if "weekday" not in s:
-            folium.CircleMarker([s["lat"], s["lon"]], radius=5, color="#b2182b", weight=3, fill=False,
-                                tooltip=html.escape(f"{s['name']}: not served"), class_name="plan-unserved").add_to(m)  # fmt: skip
+    for s in timetable.stops:
+        if s.entry is not None:
+            text = f"{s.name}: {s.entry.weekday} {s.entry.arrive}-{s.entry.depart}, every {s.frequency_weeks} week(s)"
+            folium.CircleMarker([s.lat, s.lon], radius=5, color="#222222", weight=1, fill=True,
+                                fill_color="#c51b7d" if s.outreach else "#ffffff", fill_opacity=1.0,
+                                tooltip=html.escape(text), class_name="plan-stop").add_to(m)  # fmt: skip
+    for s in timetable.stops:
+        if s.entry is None:
+            folium.CircleMarker([s.lat, s.lon], radius=5, color="#b2182b", weight=3, fill=False,
+                                tooltip=html.escape(f"{s.name}: not served"), class_name="plan-unserved").add_to(m)  # fmt: skip
+    m.get_root().html.add_child(folium.Element(_runs_legend(timetable)))  # type: ignore[attr-defined]
+    m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]])
+    return m
+
+
+def _runs_legend(timetable: Timetable) -> str:
     rows = "".join(
         f'<div><span style="display:inline-block;width:16px;height:4px;margin-right:6px;background:{c}"></span>{d}</div>'
         for d, c in WEEKDAY_COLOURS.items()
-        if any(r["weekday"] == d for r in document["runs"])
+        if any(r.weekday == d for r in timetable.runs)
     )
-    legend = (
+    return (
         '<div id="map-legend" style="position:absolute;z-index:1000;top:10px;right:10px;background:white;'
         'padding:6px 8px;border:1px solid #555;font:13px/1.4 sans-serif;color:#111">'
         f"<strong>Runs by weekday</strong>{rows}<div>&#9679; pink: outreach worker on board</div>"
         "<div>&#9711; red ring: not served</div></div>"
     )
-    m.get_root().html.add_child(folium.Element(legend))  # type: ignore[attr-defined]
-    m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]])
-    return m

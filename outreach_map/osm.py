@@ -96,8 +96,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .errors import DataFileError
-from .roads import FloatArray, IntArray, ModeGraph, RoadNetwork, RoadNetworkError, graph_from_edges, kmh
+from .errors import DataFileError, RoadNetworkError
+from .roads import Edges, FloatArray, IntArray, ModeGraph, RoadNetwork, graph_from_edges, metres_per_second
 
 __all__ = ["ATTRIBUTION", "HIGHWAY_CLASSES", "NO_SNAP_CLASSES", "SpeedTable", "import_osm", "parse_maxspeed"]
 
@@ -455,7 +455,7 @@ def _check_name(name: str) -> None:
 def _drive_graph(segments: _Segments, speeds: SpeedTable) -> ModeGraph:
     highways = segments.highways()
     oneway, junction, maxspeed = segments.column("oneway"), segments.column("junction"), segments.column("maxspeed")
-    mps = np.array([kmh(speeds.edge_kmh(h, m)) for h, m in zip(highways, maxspeed, strict=True)])
+    mps = np.array([metres_per_second(speeds.edge_kmh(h, m)) for h, m in zip(highways, maxspeed, strict=True)])
     seconds = segments.metres / mps
     direction = np.array([_direction(h, o, j) for h, o, j in zip(highways, oneway, junction, strict=True)])
     along, against = direction >= 0, direction <= 0
@@ -466,21 +466,21 @@ def _drive_graph(segments: _Segments, speeds: SpeedTable) -> ModeGraph:
     snappable[segments.u[snap_ok]] = True
     snappable[segments.v[snap_ok]] = True
     graph, _ = graph_from_edges(
-        "drive", lon=segments.lon, lat=segments.lat, u=u, v=v,
-        seconds=np.concatenate([seconds[along], seconds[against]]),
-        metres=np.concatenate([segments.metres[along], segments.metres[against]]),
-        snap_speed_mps=kmh(speeds.snap_kmh), snappable=snappable,
+        "drive", lon=segments.lon, lat=segments.lat,
+        edges=Edges(u, v, np.concatenate([seconds[along], seconds[against]]),
+                    np.concatenate([segments.metres[along], segments.metres[against]])),
+        snap_speed_mps=metres_per_second(speeds.snap_kmh), snappable=snappable,
     )  # fmt: skip
     return graph
 
 
 def _walk_graph(segments: _Segments, speeds: SpeedTable) -> ModeGraph:
-    seconds = segments.metres / kmh(speeds.walk_kmh)
+    seconds = segments.metres / metres_per_second(speeds.walk_kmh)
     graph, _ = graph_from_edges(
         "walk", lon=segments.lon, lat=segments.lat,
-        u=np.concatenate([segments.u, segments.v]), v=np.concatenate([segments.v, segments.u]),
-        seconds=np.concatenate([seconds, seconds]), metres=np.concatenate([segments.metres, segments.metres]),
-        snap_speed_mps=kmh(speeds.walk_snap_kmh),
+        edges=Edges(np.concatenate([segments.u, segments.v]), np.concatenate([segments.v, segments.u]),
+                    np.concatenate([seconds, seconds]), np.concatenate([segments.metres, segments.metres])),
+        snap_speed_mps=metres_per_second(speeds.walk_snap_kmh),
     )  # fmt: skip
     return graph
 

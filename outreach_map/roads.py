@@ -30,21 +30,22 @@ from pyproj import Transformer
 from scipy.spatial import Delaunay, cKDTree
 
 from ._files import replace_folder
-from .errors import DataFileError, OutreachError
+from .errors import DataFileError, RoadNetworkError
 
 __all__ = [
     "DEFAULT_NETWORK",
     "MODES",
+    "Edges",
     "ModeGraph",
     "ProxyParameters",
     "RoadNetwork",
-    "RoadNetworkError",
     "build_proxy_network",
     "choose_crs",
     "graph_from_edges",
     "list_networks",
     "load_network",
     "load_roads",
+    "metres_per_second",
     "network_dir",
     "save_network",
 ]
@@ -58,12 +59,14 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 
-class RoadNetworkError(OutreachError):
-    """A road network cannot be built, imported or loaded."""
+def metres_per_second(speed_kmh: float) -> float:
+    """Metres per second at ``speed_kmh`` km/h (the one place speeds change units).
 
-
-def kmh(speed_kmh: float) -> float:
-    """km/h -> metres per second (the one place unit conversion of speeds happens)."""
+    Examples
+    --------
+    >>> metres_per_second(36.0)
+    10.0
+    """
     return speed_kmh / 3.6
 
 
@@ -201,15 +204,22 @@ class RoadNetwork:
         return h.hexdigest()[:16]
 
 
+@dataclass(frozen=True, slots=True)
+class Edges:
+    """Directed edges: from node ``u[i]`` to ``v[i]``, taking ``seconds[i]`` over ``metres[i]``."""
+
+    u: Sequence[int] | IntArray
+    v: Sequence[int] | IntArray
+    seconds: Sequence[float] | FloatArray
+    metres: Sequence[float] | FloatArray
+
+
 def graph_from_edges(
     mode: Mode,
     *,
     lon: Sequence[float] | FloatArray,
     lat: Sequence[float] | FloatArray,
-    u: Sequence[int] | IntArray,
-    v: Sequence[int] | IntArray,
-    seconds: Sequence[float] | FloatArray,
-    metres: Sequence[float] | FloatArray,
+    edges: Edges,
     snap_speed_mps: float,
     snappable: Sequence[bool] | npt.NDArray[np.bool_] | None = None,
     crs: str | None = None,
@@ -228,11 +238,11 @@ def graph_from_edges(
         If there are no edges.
     """
     lon_a, lat_a = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    if len(u) == 0:
+    if len(edges.u) == 0:
         msg = f"no {mode} edges to build a graph from"
         raise RoadNetworkError(msg)
     digraph = nx.DiGraph()
-    for a, b, t, m in zip(u, v, seconds, metres, strict=True):
+    for a, b, t, m in zip(edges.u, edges.v, edges.seconds, edges.metres, strict=True):
         a, b = int(a), int(b)
         if a == b:
             continue
@@ -431,6 +441,78 @@ def _motorway_lines(path: Path) -> list[list[tuple[float, float]]]:
     return lines
 
 
+#: An edge of the proxy network: u, v, metres, drive seconds, walkable.
+_ProxyEdge = tuple[int, int, float, float, bool]
+
+
+def _local_pairs(x: FloatArray, y: FloatArray, params: ProxyParameters) -> set[tuple[int, int]]:
+    """Settlements to join: Delaunay neighbours up to ``max_edge_km``, the nearest ``neighbours``, and a spanning tree."""
+    n_places = x.size
+    pairs: set[tuple[int, int]] = set()
+    tri = Delaunay(np.column_stack([x, y]))
+    triangle_sides = [(int(s[a]), int(s[b])) for s in tri.simplices for a, b in ((0, 1), (1, 2), (0, 2))]
+    for a, b in triangle_sides:
+        i, j = sorted((a, b))
+        if math.hypot(x[i] - x[j], y[i] - y[j]) <= params.max_edge_km * 1000:
+            pairs.add((i, j))
+    tree = cKDTree(np.column_stack([x, y]))
+    _, nearest = tree.query(np.column_stack([x, y]), k=min(params.neighbours + 1, n_places))
+    for i, row in enumerate(nearest):
+        for j in row[1:]:
+            pairs.add((min(i, int(j)), max(i, int(j))))
+    complete = nx.Graph()
+    complete.add_weighted_edges_from((i, j, math.hypot(x[i] - x[j], y[i] - y[j])) for i, j in triangle_sides)
+    pairs |= {(min(i, j), max(i, j)) for i, j in nx.minimum_spanning_edges(complete, data=False)}
+    return pairs
+
+
+def _motorway_edges(
+    motorways: Path, x: FloatArray, y: FloatArray, params: ProxyParameters
+) -> tuple[list[_ProxyEdge], list[float], list[float]]:
+    """Motorway carriageways in their real geometry, and links from each junction to the settlements near it.
+
+    Motorway nodes are numbered after the ``x.size`` settlements; their positions are returned (lon, lat).
+    """
+    crs, n_places = "EPSG:27700", x.size
+    node_of: dict[tuple[int, int], int] = {}
+    ends: set[int] = set()
+    mx_all: list[float] = []
+    my_all: list[float] = []
+
+    def node(px: float, py: float) -> int:
+        key = (round(px), round(py))
+        if key not in node_of:
+            node_of[key] = n_places + len(mx_all)
+            mx_all.append(px)
+            my_all.append(py)
+        return node_of[key]
+
+    edges: list[_ProxyEdge] = []
+    motorway_speed = metres_per_second(params.motorway_speed_kmh)
+    for line in _motorway_lines(motorways):
+        lx, ly = to_projected(crs, [p[0] for p in line], [p[1] for p in line])
+        ids = [node(float(a), float(b)) for a, b in zip(lx, ly, strict=True)]
+        ends.update((ids[0], ids[-1]))
+        for k in range(len(ids) - 1):
+            if ids[k] == ids[k + 1]:
+                continue
+            metres = math.hypot(lx[k + 1] - lx[k], ly[k + 1] - ly[k])
+            edges += [(ids[k], ids[k + 1], metres, metres / motorway_speed, False),
+                      (ids[k + 1], ids[k], metres, metres / motorway_speed, False)]  # fmt: skip
+    tree = cKDTree(np.column_stack([x, y]))
+    local_speed = metres_per_second(params.local_speed_kmh)
+    for junction in sorted(ends):
+        jx, jy = mx_all[junction - n_places], my_all[junction - n_places]
+        for i in tree.query_ball_point([jx, jy], params.junction_km * 1000):
+            metres = math.hypot(x[i] - jx, y[i] - jy) * params.circuity
+            edges += [
+                (i, junction, metres, metres / local_speed, False),
+                (junction, i, metres, metres / local_speed, False),
+            ]
+    m_lon, m_lat = to_wgs84(crs, mx_all, my_all)
+    return edges, list(m_lon), list(m_lat)
+
+
 def build_proxy_network(
     places: Sequence[tuple[float, float]],
     motorways: Path | None,
@@ -464,75 +546,27 @@ def build_proxy_network(
     lon = np.array([p[1] for p in places], dtype=float)
     x, y = to_projected(crs, lon, lat)
     n_places = lat.size
-    pairs: set[tuple[int, int]] = set()
-    tri = Delaunay(np.column_stack([x, y]))
-    for simplex in tri.simplices:
-        for a, b in ((0, 1), (1, 2), (0, 2)):
-            i, j = sorted((int(simplex[a]), int(simplex[b])))
-            if math.hypot(x[i] - x[j], y[i] - y[j]) <= params.max_edge_km * 1000:
-                pairs.add((i, j))
-    tree = cKDTree(np.column_stack([x, y]))
-    _, nearest = tree.query(np.column_stack([x, y]), k=min(params.neighbours + 1, n_places))
-    for i, row in enumerate(nearest):
-        for j in row[1:]:
-            pairs.add((min(i, int(j)), max(i, int(j))))
-    complete = nx.Graph()
-    complete.add_weighted_edges_from(
-        (i, j, math.hypot(x[i] - x[j], y[i] - y[j])) for i, j in ((int(s[a]), int(s[b])) for s in tri.simplices
-                                                                  for a, b in ((0, 1), (1, 2), (0, 2)))
-    )  # fmt: skip
-    pairs |= {(min(i, j), max(i, j)) for i, j in nx.minimum_spanning_edges(complete, data=False)}
-    local_speed, walk_speed = kmh(params.local_speed_kmh), kmh(params.walk_speed_kmh)
-    edges: list[tuple[int, int, float, float, bool]] = []  # u, v, metres, drive seconds, walkable
-    for i, j in sorted(pairs):
+    local_speed, walk_speed = metres_per_second(params.local_speed_kmh), metres_per_second(params.walk_speed_kmh)
+    edges: list[_ProxyEdge] = []  # u, v, metres, drive seconds, walkable
+    for i, j in sorted(_local_pairs(x, y, params)):
         metres = math.hypot(x[i] - x[j], y[i] - y[j]) * params.circuity
         edges += [(i, j, metres, metres / local_speed, True), (j, i, metres, metres / local_speed, True)]
     all_lon, all_lat = list(lon), list(lat)
     if motorways is not None:
-        node_of: dict[tuple[int, int], int] = {}
-        ends: set[int] = set()
-        mx_all: list[float] = []
-        my_all: list[float] = []
-
-        def node(px: float, py: float) -> int:
-            key = (round(px), round(py))
-            if key not in node_of:
-                node_of[key] = n_places + len(mx_all)
-                mx_all.append(px)
-                my_all.append(py)
-            return node_of[key]
-
-        motorway_speed = kmh(params.motorway_speed_kmh)
-        for line in _motorway_lines(motorways):
-            lx, ly = to_projected(crs, [p[0] for p in line], [p[1] for p in line])
-            ids = [node(float(a), float(b)) for a, b in zip(lx, ly, strict=True)]
-            ends.update((ids[0], ids[-1]))
-            for k in range(len(ids) - 1):
-                if ids[k] == ids[k + 1]:
-                    continue
-                metres = math.hypot(lx[k + 1] - lx[k], ly[k + 1] - ly[k])
-                t = metres / motorway_speed
-                edges += [(ids[k], ids[k + 1], metres, t, False), (ids[k + 1], ids[k], metres, t, False)]
-        m_lon, m_lat = to_wgs84(crs, mx_all, my_all)
-        all_lon += list(m_lon)
-        all_lat += list(m_lat)
-        for junction in sorted(ends):
-            jx, jy = mx_all[junction - n_places], my_all[junction - n_places]
-            for i in tree.query_ball_point([jx, jy], params.junction_km * 1000):
-                metres = math.hypot(x[i] - jx, y[i] - jy) * params.circuity
-                t = metres / local_speed
-                edges += [(i, junction, metres, t, False), (junction, i, metres, t, False)]
-    u = [e[0] for e in edges]
-    v = [e[1] for e in edges]
+        more, m_lon, m_lat = _motorway_edges(motorways, x, y, params)
+        edges += more
+        all_lon += m_lon
+        all_lat += m_lat
     is_place = np.arange(len(all_lon)) < n_places
     drive, kept = graph_from_edges(
-        "drive", lon=all_lon, lat=all_lat, u=u, v=v, seconds=[e[3] for e in edges], metres=[e[2] for e in edges],
+        "drive", lon=all_lon, lat=all_lat, edges=Edges([e[0] for e in edges], [e[1] for e in edges],
+                                                       [e[3] for e in edges], [e[2] for e in edges]),
         snap_speed_mps=local_speed / params.circuity, snappable=is_place, crs=crs,
     )  # fmt: skip
-    walk_edges = [e for e in edges if e[4]]
+    walkable = [e for e in edges if e[4]]
     walk, walk_kept = graph_from_edges(
-        "walk", lon=all_lon, lat=all_lat, u=[e[0] for e in walk_edges], v=[e[1] for e in walk_edges],
-        seconds=[e[2] / walk_speed for e in walk_edges], metres=[e[2] for e in walk_edges],
+        "walk", lon=all_lon, lat=all_lat, edges=Edges([e[0] for e in walkable], [e[1] for e in walkable],
+                                                      [e[2] / walk_speed for e in walkable], [e[2] for e in walkable]),
         snap_speed_mps=walk_speed / params.circuity, snappable=is_place, crs=crs,
     )  # fmt: skip
     for graph_kept, mode in ((kept, "drive"), (walk_kept, "walk")):

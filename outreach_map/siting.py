@@ -9,6 +9,10 @@ so they are testable on a 3 x 3 matrix with no geometry.
   population newly brought within the threshold.
 - :func:`set_covering`: the fewest candidates that bring every reachable
   uncovered village within the threshold.
+
+:func:`suggest_sites` is the one way the CLI (``outreach-map suggest``) and
+the planners' coverage page ask for new sites: road times from the villages
+of a coverage result to the candidates, then one of the two models.
 """
 
 from __future__ import annotations
@@ -21,17 +25,16 @@ import numpy.typing as npt
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix
 
-from .errors import OutreachError
+from .coverage import CoverageResult, Facility
+from .errors import SitingError
+from .places import Village
+from .traveltime import TravelTimes
 
-__all__ = ["SiteChoice", "SitingError", "maximal_covering", "set_covering"]
+__all__ = ["SiteChoice", "SuggestedSite", "Suggestion", "maximal_covering", "set_covering", "suggest_sites"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-
-
-class SitingError(OutreachError):
-    """A siting request that cannot be met (e.g. more sites than candidates)."""
 
 
 @dataclass(frozen=True)
@@ -183,3 +186,73 @@ def set_covering(
         raise SitingError(msg)
     chosen = [int(j) for j in np.flatnonzero(result.x > 0.5)]
     return _choice(chosen, minutes, pop, covered, reach, result.status == 0)
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestedSite:
+    """A chosen candidate, its rank and the people it newly brings within the threshold."""
+
+    rank: int
+    site: Facility
+    newly_covered_population: int
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """New sites for a kind of service: which, what they achieve, and who no candidate reaches.
+
+    Attributes
+    ----------
+    base
+        The coverage the sites improve on (its kind, threshold, mode, villages).
+    model
+        ``"MCLP"`` (maximal covering, a number of sites) or ``"LSCP"`` (set covering, everyone reachable).
+    """
+
+    base: CoverageResult
+    model: str
+    choice: SiteChoice
+    sites: tuple[SuggestedSite, ...]
+    unreachable: tuple[Village, ...]
+    uncovered_population: int
+    newly_covered_population: int
+
+    @property
+    def description(self) -> str:
+        if self.model == "LSCP":
+            return "set covering (fewest sites covering everyone reachable)"
+        return f"maximal covering ({len(self.sites)} sites)"
+
+
+def suggest_sites(
+    base: CoverageResult, candidates: Sequence[Facility], times: TravelTimes, *, sites: int | None = None
+) -> Suggestion:
+    """Where new sites would bring the most people within reach of ``base``, solved exactly on road times.
+
+    With ``sites``, the ``sites`` candidates that bring the most uncovered
+    people within the threshold (:func:`maximal_covering`); without, the
+    fewest that bring everyone reachable (:func:`set_covering`).
+
+    Raises
+    ------
+    SitingError
+        For more sites than candidates, or no solution.
+    """
+    villages = list(base.villages)
+    population = [v.population for v in villages]
+    matrix = times.matrix(villages, list(candidates), limit_minutes=base.threshold).minutes
+    covered = base.within()
+    if sites is None:
+        choice = set_covering(matrix, population, threshold=base.threshold, already_covered=covered)
+    else:
+        choice = maximal_covering(matrix, population, sites=sites, threshold=base.threshold, already_covered=covered)
+    chosen = tuple(
+        SuggestedSite(rank, candidates[j], people)
+        for rank, (j, people) in enumerate(zip(choice.chosen, choice.per_site_population, strict=True), start=1)
+    )
+    return Suggestion(
+        base=base, model="LSCP" if sites is None else "MCLP", choice=choice, sites=chosen,
+        unreachable=tuple(v for v, far in zip(villages, choice.unreachable, strict=True) if far),
+        uncovered_population=sum(p for p, c in zip(population, covered, strict=True) if not c),
+        newly_covered_population=choice.newly_covered_population(population),
+    )  # fmt: skip

@@ -27,7 +27,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from .errors import OutreachError
+from .errors import PointOutsideNetworkError
 from .roads import FloatArray, IntArray, ModeGraph, RoadNetwork, to_projected, to_wgs84
 
 __all__ = [
@@ -35,7 +35,6 @@ __all__ = [
     "Located",
     "Matrix",
     "Nearest",
-    "PointOutsideNetworkError",
     "Snap",
     "TravelTimes",
     "nearest_facility",
@@ -60,10 +59,6 @@ class Located(Protocol):
 
     @property
     def lon(self) -> float: ...
-
-
-class PointOutsideNetworkError(OutreachError):
-    """A point is too far from the road network to be given a travel time."""
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,12 @@ def make_directory(tmp_path: Path) -> Callable[[Callable[[dict[str, list[dict[st
 
 
 @pytest.fixture(autouse=True)
+def _private_instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's commands keep their database and keys in a folder of their own, never in instance/."""
+    monkeypatch.setenv("OUTREACH_INSTANCE_DIR", str(tmp_path / "instance"))
+
+
+@pytest.fixture(autouse=True)
 def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Matrices are cached in a temporary folder, never in the user's home."""
     monkeypatch.setenv("OUTREACH_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))

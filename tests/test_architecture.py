@@ -1,4 +1,11 @@
-"""Dependencies run one way: the core never imports the web layer or the CLI."""
+"""The house rules: dependencies run one way, and functions stay short enough to read.
+
+- The core never imports the web layer, the CLI, Flask or click.
+- Within the core, each layer imports only from the layers below it
+  (:data:`NEVER`): the solver knows nothing of published timetables, the
+  published timetable nothing of the timetabling pipeline that makes it.
+- No function outside the tests is longer than :data:`MAX_FUNCTION_LINES`.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +14,99 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "outreach_map"
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "outreach_map"
 FORBIDDEN = ("flask", "outreach_map.web", "outreach_map.cli", "click")
-CORE = sorted(p for p in PACKAGE.rglob("*.py") if p.name not in {"cli.py", "__main__.py"} and "web" not in p.parts)
+CORE = sorted(p for p in PACKAGE.rglob("*.py") if p.name != "__main__.py" and not {"web", "cli"} & set(p.parts))
+#: What each part of the core must never import (directly): the layers above it.
+NEVER = {
+    "outreach_map/errors.py": ("outreach_map.",),
+    "outreach_map/clock.py": ("outreach_map.config", "outreach_map.planner", "outreach_map.published"),
+    "outreach_map/config.py": ("outreach_map.planner", "outreach_map.published", "outreach_map.timetabling"),
+    "outreach_map/planner": ("outreach_map.published", "outreach_map.timetabling", "outreach_map.exports",
+                             "outreach_map.maps", "outreach_map.coverage", "outreach_map.openreferral"),
+    "outreach_map/published": ("outreach_map.timetabling", "outreach_map.exports", "outreach_map.maps",
+                               "outreach_map.openreferral", "outreach_map.publicjson"),
+    "outreach_map/timetabling": ("outreach_map.exports", "outreach_map.maps", "outreach_map.openreferral",
+                                 "outreach_map.publicjson"),
+    "outreach_map/openreferral": ("outreach_map.published", "outreach_map.timetabling", "outreach_map.exports",
+                                  "outreach_map.publicjson"),
+}  # fmt: skip
+#: The longest function allowed outside the tests.
+MAX_FUNCTION_LINES = 80
+#: Alembic revisions are declarations of tables, one statement per table, not logic: they are not measured.
+MEASURED = sorted(
+    p for p in [*PACKAGE.rglob("*.py"), *(ROOT / "benchmarks").glob("*.py"), *(ROOT / "data").glob("*.py")]
+    if "versions" not in p.relative_to(PACKAGE.parent).parts
+)
+#: TEMPORARY: owned by the solver branch until merged (it brings them under the gate itself); the lead removes this.
+SOLVER_BRANCH = {
+    "outreach_map/planner/search.py", "outreach_map/planner/_insertion.py", "outreach_map/planner/_compiled.py",
+    "benchmarks/bench_pvrp.py", "benchmarks/bench_vrptw.py",
+}  # fmt: skip
 
 
 def _imports(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            module = node.module or ""
-            if node.level:
-                module = "outreach_map." + module if module else "outreach_map"
+            base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+            module = (f"{base}.{node.module}" if node.module else base) if node.level else node.module or ""
             names.add(module)
             names.update(f"{module}.{alias.name}" for alias in node.names)
     return names
+
+
+def _name(path: Path) -> str:
+    return str(path.relative_to(ROOT))
 
 
 @pytest.mark.parametrize("path", CORE, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_core_module_does_not_import_web_or_cli(path: Path) -> None:
     bad = {name for name in _imports(path) for f in FORBIDDEN if name == f or name.startswith(f + ".")}
     assert not bad, f"{path.name} imports {sorted(bad)}"
+
+
+def test_the_layering_test_sees_every_package_of_the_core() -> None:
+    packages = {p.parent.name for p in CORE if p.name == "__init__.py"}
+    assert {"outreach_map", "planner", "published", "timetabling", "openreferral"} <= packages
+
+
+@pytest.mark.parametrize("path", CORE, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_each_layer_imports_only_from_below(path: Path) -> None:
+    rules = [never for where, never in NEVER.items() if _name(path) == where or _name(path).startswith(where + "/")]
+    own = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    bad = {name for name in _imports(path) for prefix in (p for r in rules for p in r)
+           if name.startswith(prefix) and not name.startswith(own)}  # fmt: skip
+    assert not bad, f"{_name(path)} imports {sorted(bad)}, a layer above it"
+
+
+def test_imports_are_read_with_their_package() -> None:
+    """The reader itself: ``from ..errors import X`` in ``outreach_map/planner/`` is ``outreach_map.errors``."""
+    names = _imports(PACKAGE / "planner" / "engine.py")
+    assert "outreach_map.errors.ProblemError" in names and "outreach_map.planner.problem" in names
+
+
+def _functions(path: Path) -> list[tuple[str, int, int]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        (node.name, node.lineno, (node.end_lineno or node.lineno) - node.lineno + 1)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    ]
+
+
+@pytest.mark.parametrize("path", [p for p in MEASURED if _name(p) not in SOLVER_BRANCH], ids=_name)
+def test_no_function_is_longer_than_80_lines(path: Path) -> None:
+    long = [f"{name} (line {line}: {n} lines)" for name, line, n in _functions(path) if n > MAX_FUNCTION_LINES]
+    assert not long, f"{_name(path)}: {', '.join(long)}; expected at most {MAX_FUNCTION_LINES} lines"
+
+
+def test_function_length_is_measured_from_def_to_last_line(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("def short():\n    return 1\n\n\ndef longer():\n" + "    x = 1\n" * 81, encoding="utf-8")
+    assert _functions(sample) == [("short", 1, 2), ("longer", 5, 82)]

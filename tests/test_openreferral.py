@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from outreach_map import openreferral as oruk
-from outreach_map.coverage import CoverageResult, Facility
 from outreach_map.dataset import Dataset, load_dataset
 from outreach_map.directory import load_directory
+from outreach_map.errors import QueryError
 from outreach_map.lookup import Place
-from outreach_map.published import PublishedPlan, public_plan
 from outreach_map.roads import load_roads
 from outreach_map.traveltime import TravelTimes
 
 from .conftest import tiny_directory, uid, write_directory
-from .test_published import tiny_plan
 
 Tables = dict[str, list[dict[str, Any]]]
 
@@ -151,15 +145,15 @@ def test_page_defaults_and_parsing() -> None:
     ],
 )
 def test_bad_page_names_the_parameter(args: dict[str, str], parameter: str) -> None:
-    with pytest.raises(oruk.QueryError) as caught:
+    with pytest.raises(QueryError) as caught:
         oruk.parse_page(args)
     assert caught.value.parameter == parameter
 
 
 def test_page_request_validates_itself() -> None:
-    with pytest.raises(oruk.QueryError, match="per_page"):
+    with pytest.raises(QueryError, match="per_page"):
         oruk.PageRequest(1, oruk.MAX_PER_PAGE + 1)
-    with pytest.raises(oruk.QueryError, match="page"):
+    with pytest.raises(QueryError, match="page"):
         oruk.PageRequest(0, 10)
 
 
@@ -182,7 +176,7 @@ def test_page_request_validates_itself() -> None:
 def test_bad_service_filter_names_the_parameter(
     catalogue: oruk.Catalogue, args: dict[str, str], parameter: str
 ) -> None:
-    with pytest.raises(oruk.QueryError) as caught:
+    with pytest.raises(QueryError) as caught:
         oruk.parse_service_filter(args, catalogue)
     assert caught.value.parameter == parameter
 
@@ -214,7 +208,7 @@ def test_bad_service_filter_names_the_parameter(
 def test_bad_position_names_the_parameter(
     data: Dataset, catalogue: oruk.Catalogue, args: dict[str, str], parameter: str
 ) -> None:
-    with pytest.raises(oruk.QueryError) as caught:
+    with pytest.raises(QueryError) as caught:
         oruk.parse_service_at_location_query(args, catalogue, data.postcodes)
     assert caught.value.parameter == parameter
     for value in args.values():  # messages never repeat what was sent
@@ -381,81 +375,3 @@ def test_proximity_around_the_refuge_is_the_same_as_without_it(
         seen = oruk.list_service_at_locations(with_refuge, query, times)
         assert seen == oruk.list_service_at_locations(no_refuge, query, times)
         assert_no_secret(seen)
-
-
-# --- villages, coverage, plans ------------------------------------------------------------------------------------
-
-
-def test_villages_json(data: Dataset) -> None:
-    body = oruk.villages_json(data.villages)
-    assert body["total_items"] == 5
-    assert body["villages"][3] == {
-        "id": "badby", "name": "Badby", "kind": "village", "lat": 52.2245, "lon": -1.178, "district": "Daventry",
-        "population": 640, "population_source": "estimated", "estimated": True,
-    }  # fmt: skip
-
-
-def test_coverage_json_has_no_infinity(data: Dataset) -> None:
-    villages = tuple(data.villages)
-    result = CoverageResult(
-        kind="library", mode="drive", threshold=30, villages=villages,
-        facilities=(Facility(SAL_LIBRARY, "Daventry Library", 52.2569, -1.1607, "library"),),
-        minutes=np.array([0.0, 20.0, 40.0, math.inf, 10.0]), nearest=np.array([0, 0, 0, -1, 0]),
-        approximate=True, network="test",
-    )  # fmt: skip
-    body = oruk.coverage_json(result)
-    json.dumps(body, allow_nan=False)
-    badby = body["villages"][3]
-    assert badby["minutes"] is None and badby["nearest_service_id"] is None and badby["within_threshold"] is False
-    assert body["approximate"] is True and body["service_points"] == 1 and len(body["summaries"]) == 4
-
-
-@pytest.mark.parametrize(
-    ("args", "parameter"),
-    [
-        ({"kind": "pub"}, "kind"),
-        ({"threshold": "0"}, "threshold"),
-        ({"threshold": "500"}, "threshold"),
-        ({"threshold": "soon"}, "threshold"),
-        ({"mode": "fly"}, "mode"),
-        ({"real_only": "perhaps"}, "real_only"),
-    ],
-)
-def test_bad_coverage_query_names_the_parameter(args: dict[str, str], parameter: str) -> None:
-    with pytest.raises(oruk.QueryError) as caught:
-        oruk.parse_coverage_query(args, ["library", "gp"])
-    assert caught.value.parameter == parameter
-
-
-def test_coverage_query_defaults() -> None:
-    assert oruk.parse_coverage_query({}, ["gp", "library"]) == oruk.CoverageQuery("library", 15.0, "drive", False)
-    query = oruk.parse_coverage_query({"kind": "gp", "threshold": "45", "mode": "walk", "real_only": "true"}, ["gp"])
-    assert query == oruk.CoverageQuery("gp", 45.0, "walk", True)
-
-
-def _plan(change: Callable[[dict[str, Any]], None] | None = None) -> PublishedPlan:
-    raw = tiny_plan()
-    if change is not None:
-        change(raw)
-    return PublishedPlan(raw["plan_id"], 2, date(2026, 11, 2), {}, (), True, Path("plan.json"), raw)
-
-
-@pytest.mark.parametrize(
-    "change",
-    [
-        lambda p: p["stops"].append({"id": "x", "name": "Somewhere", "lat": REFUGE_LAT, "lon": REFUGE_LON}),
-        lambda p: p["stops"].append({"id": "x", "name": "Near", "lat": REFUGE_LAT + 0.0005, "lon": REFUGE_LON}),
-        lambda p: p["stops"].append({"id": SAL_REFUGE, "name": "Stop", "lat": 52.0, "lon": -1.0}),
-        lambda p: p["stops"].append({"id": LOC_REFUGE, "name": "Stop", "lat": 52.0, "lon": -1.0}),
-        lambda p: p["vans"][0]["depot"].update(lat=REFUGE_LAT, lon=REFUGE_LON),
-    ],
-)
-def test_plan_touching_a_confidential_location_is_withheld(
-    data: Dataset, change: Callable[[dict[str, Any]], None]
-) -> None:
-    assert public_plan(_plan(change), data.directory) is None
-
-
-def test_ordinary_plan_is_served_as_stored(data: Dataset) -> None:
-    plan = _plan()
-    assert public_plan(plan, data.directory) == tiny_plan()

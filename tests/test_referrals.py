@@ -30,7 +30,7 @@ SECRETS = ("Bloggs-Quernby", "07700 900123", "after 2pm", "woman worker")
 
 @pytest.fixture
 def cipher(tmp_path: Path):
-    return load_cipher(tmp_path / "instance", environ={})
+    return load_cipher(tmp_path / "instance")
 
 
 @pytest.fixture
@@ -169,7 +169,7 @@ def test_client_details_are_encrypted_at_rest(partners, cipher, db_url: str) -> 
 
 def test_details_cannot_be_read_with_another_key(partners, cipher, tmp_path: Path) -> None:
     key = _refer(partners, cipher)
-    other = load_cipher(tmp_path / "elsewhere", environ={})
+    other = load_cipher(tmp_path / "elsewhere")
     with session_scope(partners) as session, pytest.raises(ReferralError, match="cannot be decrypted"):
         open_referral(session, actor_for(session, "rita"), key, other)
 

@@ -5,7 +5,8 @@ import itertools
 import numpy as np
 import pytest
 
-from outreach_map.siting import SitingError, maximal_covering, set_covering
+from outreach_map.errors import SitingError
+from outreach_map.siting import maximal_covering, set_covering
 
 
 def _brute_mclp(reach: np.ndarray, pop: np.ndarray, covered: np.ndarray, k: int) -> int:

@@ -10,7 +10,7 @@ import pytest
 from shapely.geometry import Point, shape
 
 from outreach_map import traveltime
-from outreach_map.roads import ModeGraph, RoadNetwork, graph_from_edges, to_wgs84
+from outreach_map.roads import Edges, ModeGraph, RoadNetwork, graph_from_edges, to_wgs84
 from outreach_map.traveltime import (
     PointOutsideNetworkError,
     Snap,
@@ -50,8 +50,9 @@ def twelve_nodes() -> tuple[ModeGraph, nx.DiGraph]:
     edges.append((0, 11, 30.0, 3700.0))
     lon, lat = to_wgs84("EPSG:27700", [ORIGIN_X + c[0] for c in coords], [ORIGIN_Y + c[1] for c in coords])
     graph, kept = graph_from_edges(
-        "drive", lon=lon, lat=lat, u=[e[0] for e in edges], v=[e[1] for e in edges],
-        seconds=[e[2] for e in edges], metres=[e[3] for e in edges], snap_speed_mps=10.0, crs="EPSG:27700",
+        "drive", lon=lon, lat=lat, edges=Edges([e[0] for e in edges], [e[1] for e in edges],
+                                               [e[2] for e in edges], [e[3] for e in edges]),
+        snap_speed_mps=10.0, crs="EPSG:27700",
     )  # fmt: skip
     assert list(kept) == list(range(12))
     reference = nx.DiGraph()
@@ -63,8 +64,10 @@ def test_graph_from_edges_keeps_fastest_parallel_edge_and_largest_component() ->
     lon, lat = to_wgs84("EPSG:27700", [ORIGIN_X, ORIGIN_X + 500, ORIGIN_X + 900, ORIGIN_X + 5000],
                         [ORIGIN_Y] * 4)  # fmt: skip
     graph, kept = graph_from_edges(
-        "drive", lon=lon, lat=lat, u=[0, 0, 1, 1, 2, 3], v=[1, 1, 0, 2, 1, 2], seconds=[50, 40, 45, 30, 30, 9],
-        metres=[600, 500, 500, 400, 400, 4100], snap_speed_mps=5.0, crs="EPSG:27700",
+        "drive", lon=lon, lat=lat,
+        edges=Edges(u=[0, 0, 1, 1, 2, 3], v=[1, 1, 0, 2, 1, 2], seconds=[50, 40, 45, 30, 30, 9],
+                    metres=[600, 500, 500, 400, 400, 4100]),
+        snap_speed_mps=5.0, crs="EPSG:27700",
     )  # fmt: skip
     assert list(kept) == [0, 1, 2]  # node 3 only leaves, never returns: not strongly connected
     assert graph.time[0, 1] == 40 and graph.length[0, 1] == 500

@@ -27,7 +27,7 @@ def app(tiny_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     (routes / "tiny" / "plan.json").write_text(json.dumps(tiny_plan()), encoding="utf-8")
     monkeypatch.setenv("OUTREACH_INSTANCE_DIR", str(tmp_path / "instance"))
     app = create_app(
-        {
+        test_config={
             "TESTING": True, "DATA_DIR": str(tiny_data), "ROUTES_DIR": str(routes), "TILES": "none",
             "SECRET_KEY": "test-secret", "DATABASE_URL": f"sqlite:///{tmp_path / 'users.db'}",
             "CACHE_DIR": str(tmp_path / "cache"),
@@ -267,3 +267,36 @@ def test_bad_plan_request_is_shown_on_the_form(client: FlaskClient) -> None:
     form["start_date"], form["time_limit"] = "2027-01-04", "5000"
     response = client.post("/schedule/new", data=form)
     assert response.status_code == 400 and "time_limit" in response.get_data(as_text=True)
+
+
+def test_create_app_takes_its_settings_and_reads_no_environment(
+    tiny_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from outreach_map.config import Settings, WebSettings
+
+    monkeypatch.setenv("OUTREACH_TILES", "osm")
+    monkeypatch.setenv("OUTREACH_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("OUTREACH_INSTANCE_DIR", str(tmp_path / "elsewhere"))
+    settings = Settings(
+        data_dir=tiny_data, instance_dir=tmp_path / "instance", routes_dir=tmp_path / "routes",
+        web=WebSettings(tiles="none", quick_exit_url="https://example.org/away"),
+    )  # fmt: skip
+    app = create_app(settings)
+    assert app.config["TILES"] == "none" and app.config["ROUTES_DIR"] == str(tmp_path / "routes")
+    assert app.config["SECRET_KEY"] != "from-the-environment"
+    assert (tmp_path / "instance" / "secret_key").is_file() and not (tmp_path / "elsewhere").exists()
+    page = app.test_client().get("/").get_data(as_text=True)
+    assert 'href="https://example.org/away"' in page
+
+
+def test_a_user_mistake_no_view_answered_is_a_400_with_its_sentence(app: Flask) -> None:
+    from outreach_map.errors import DataFileError
+
+    @app.get("/mistake")
+    def mistake() -> str:
+        raise DataFileError("request.toml", "expected a Monday", field="plan.start_date")
+
+    response = app.test_client().get("/mistake")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "field &#39;plan.start_date&#39;: expected a Monday" in page
+    assert "Traceback" not in page and 'id="quick-exit"' in page

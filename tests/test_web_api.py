@@ -143,7 +143,7 @@ def make_app(tmp: Path, data_dir: Path | None) -> Flask:
     }  # fmt: skip
     if data_dir is not None:
         config["DATA_DIR"] = str(data_dir)
-    return create_app(config)
+    return create_app(test_config=config)
 
 
 def write_plan(routes: Path, plan: dict[str, Any]) -> None:

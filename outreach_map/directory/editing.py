@@ -20,7 +20,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit import record_refusal
-from ..db.models import ORUK_COLUMNS, Location, Membership, Organization, PendingChange, Service, TaxonomyTerm, User
+from ..db.models import (
+    ORUK_COLUMNS,
+    Location,
+    Membership,
+    Organization,
+    PendingChange,
+    Service,
+    TaxonomyTerm,
+    User,
+    Version,
+)
 from ..errors import EditConflictError, EntryNotFoundError, InvalidEntryError, PermissionDeniedError
 from ..places import LAT_RANGE, LON_RANGE
 from .hours import check_schedule
@@ -278,10 +288,10 @@ def _apply(session: Session, entry: Entry, changes: list[Change], *, user_name: 
     row.updated_at = _now()
     if not existed:
         row.review_due = add_months(_now().date(), review_months)
-    record_version(
-        session, entity_type="service", entity_id=entry.id, organization_id=entry.organization_id,
-        user_name=user_name, action=action, snapshot=entry.to_json(), changes=changes, note=note,
-    )  # fmt: skip
+    record_version(session, Version(
+        entity_type="service", entity_id=entry.id, organization_id=entry.organization_id,
+        user_name=user_name, action=action, snapshot=entry.to_json(), changes=list(changes), note=note,
+    ))  # fmt: skip
     bump_revision(session)
     return number
 
@@ -445,11 +455,11 @@ def confirm_entry(
     row.review_due = add_months(day, review_months)
     entry = read_entry(session, service_id)
     assert entry is not None
-    record_version(
-        session, entity_type="service", entity_id=service_id, organization_id=row.organization_id,
+    record_version(session, Version(
+        entity_type="service", entity_id=service_id, organization_id=row.organization_id,
         user_name=actor.name, action="confirm", snapshot=entry.to_json(), changes=[],
         note=f"checked and still correct; next review {row.review_due.isoformat()}",
-    )  # fmt: skip
+    ))  # fmt: skip
     row.row_version = latest_version(session, "service", service_id)
     bump_revision(session)
     return row.review_due

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .._files import write_text_atomic
-from ..db.models import Organization, OrganizationIdentifier, Service, Taxonomy, TaxonomyTerm
+from ..db.models import Organization, OrganizationIdentifier, Service, Taxonomy, TaxonomyTerm, Version
 from ..errors import InterchangeError, OutreachError
 from ..openreferral import build_catalogue, service_full
 from .editing import Actor, check_entry, save_entry
@@ -193,12 +193,12 @@ def _upsert_organization(session: Session, record: Mapping[str, Any]) -> bool:
         child.organization_id = row.id
         session.add(child)
     session.flush()
-    record_version(
-        session, entity_type="organization", entity_id=row.id, organization_id=row.id, user_name=None,
+    record_version(session, Version(
+        entity_type="organization", entity_id=row.id, organization_id=row.id, user_name=None,
         action="import", snapshot={"organizations": [organization_record(session, row.id)]},
         changes=diff_snapshots({"organizations": [current]} if current else None,
                                {"organizations": [organization_record(session, row.id)]}, ("organizations",)),
-    )  # fmt: skip
+    ))  # fmt: skip
     return True
 
 

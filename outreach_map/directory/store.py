@@ -21,10 +21,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from ..db.engine import session_scope
+from ..config import Settings
+from ..db.engine import database_url, open_engine, session_scope
 from ..db.migrate import upgrade
 from ..db.models import DirectoryState, Organization, Service, Version
 from .files import read_tables as read_seed_tables
+from .files import services_dir
 from .model import Directory, link_directory
 from .tables import entries_from_tables, read_tables, write_tables
 
@@ -36,6 +38,7 @@ __all__ = [
     "current_revision",
     "ensure_directory",
     "load_from_database",
+    "open_store",
     "seed_directory",
 ]
 
@@ -148,7 +151,7 @@ def _public_fields(session: Session, tables: dict[str, list[dict[str, Any]]]) ->
         if checked is not None:
             record["assured_date"] = checked.date().isoformat()
         if modified is not None:
-            record["last_modified"] = _aware(modified).isoformat(timespec="seconds")
+            record["last_modified"] = _aware(modified).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         if not accepts:
             record["accepts_referrals"] = False
 
@@ -191,3 +194,19 @@ class DirectoryStore:
                 snapshot = load_from_database(session)
             self._cached = (revision, snapshot)
             return snapshot
+
+    def seeded_from(self) -> str | None:
+        """The seed folder the directory was first filled from."""
+        with session_scope(self.engine) as session:
+            state = session.get(DirectoryState, 1)
+            return state.seeded_from if state is not None else None
+
+
+def open_store(settings: Settings) -> DirectoryStore:
+    """The live directory of these settings: the database migrated, and seeded from ``data/services`` on first use."""
+    engine = open_engine(database_url(settings.instance_dir, settings.web.database_url))
+    ensure_directory(
+        engine, services_dir(settings.data_dir), review_months=settings.directory.review_months,
+        lead_organization=settings.directory.lead_organization,
+    )  # fmt: skip
+    return DirectoryStore(engine)

@@ -136,24 +136,9 @@ def latest_version(session: Session, entity_type: str, entity_id: str) -> int:
     return int(number or 0)
 
 
-def record_version(
-    session: Session,
-    *,
-    entity_type: str,
-    entity_id: str,
-    organization_id: str | None,
-    user_name: str | None,
-    action: str,
-    snapshot: Mapping[str, Any],
-    changes: Sequence[Change],
-    note: str | None = None,
-) -> Version:
-    """Add the next version of an entry (in the caller's transaction)."""
-    version = Version(
-        entity_type=entity_type, entity_id=entity_id,
-        number=latest_version(session, entity_type, entity_id) + 1, organization_id=organization_id,
-        user_name=user_name, action=action, note=note, snapshot=dict(snapshot), changes=list(changes),
-    )  # fmt: skip
+def record_version(session: Session, version: Version) -> Version:
+    """Add ``version`` as the next version of its entry (numbered here, in the caller's transaction)."""
+    version.number = latest_version(session, version.entity_type, version.entity_id) + 1
     session.add(version)
     session.flush()
     return version

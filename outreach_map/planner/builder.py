@@ -3,7 +3,7 @@
 Examples
 --------
 >>> b = ProblemBuilder(cycle_weeks=2)
->>> _ = b.add_van("van-1", depot=DEFAULT_DEPOTS["daventry"])
+>>> _ = b.add_van("van-1", depot=Location("daventry-library", "Daventry Library", 52.2569, -1.1607))
 >>> _ = b.add_stop("badby", name="Badby", lat=52.2245, lon=-1.1780, population=640, frequency_weeks=2)
 >>> problem = b.build()
 >>> [len(s.patterns) for s in problem.stops]  # 5 weekdays x 2 phases
@@ -13,40 +13,40 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import TypedDict, Unpack
 
 import numpy as np
 import numpy.typing as npt
 
+from ..clock import WEEKDAYS, clock, format_clock
+from ..config import PlannerSettings
+from ..errors import ProblemError
 from .problem import (
     CIRCUITY,
     DEFAULT_BREAK_MINUTES,
     DEFAULT_BREAK_WINDOW,
-    DEFAULT_DEPOTS,
     DEFAULT_SHIFT_END,
     DEFAULT_SHIFT_START,
     DEFAULT_WEEKDAYS,
     LOCAL_SPEED_KMH,
-    WEEKDAYS,
+    PLANNER_DEFAULTS,
     Day,
     Location,
     Pattern,
     PlanProblem,
-    ProblemError,
+    Reason,
     Stop,
     TimeWindow,
     TravelFunction,
+    UnservedCode,
     Van,
-    clock,
-    default_duration,
-    default_frequency,
-    format_clock,
     straight_line_travel,
 )
 
-__all__ = ["ProblemBuilder", "unservable_reason"]
+__all__ = ["ProblemBuilder", "StopOptions", "VanOptions", "unservable_reason"]
 
 
 def _weekday_list(value: Iterable[int | str], *, who: str) -> tuple[int, ...]:
@@ -64,6 +64,106 @@ def _weekday_list(value: Iterable[int | str], *, who: str) -> tuple[int, ...]:
             msg = f"{who}: {item!r} is not a weekday; expected 0 (Mon) to 6 (Sun) or a name"
             raise ProblemError(msg)
     return tuple(sorted(set(days)))
+
+
+Window = TimeWindow | str | tuple[str | float, str | float]
+
+
+class VanOptions(TypedDict, total=False):
+    """Options of :meth:`ProblemBuilder.add_van`.
+
+    Attributes
+    ----------
+    name
+        For people (default: the id).
+    shift_start, shift_end
+        Earliest departure and latest return (``"HH:MM"`` or minutes; ``shift_end`` ``None`` for no limit).
+    break_minutes, break_window
+        The lunch break (0 for none) and the window it lies in.
+    weekdays
+        Working weekdays in a timetable (names or 0-6; default Monday-Friday).
+    days
+        Working days in a general horizon (default: every day).
+    capacity, max_duration
+        Load limit per run, and limit on a run's length (``None`` for none).
+    """
+
+    name: str | None
+    shift_start: str | float
+    shift_end: str | float | None
+    break_minutes: float
+    break_window: Window
+    weekdays: Iterable[int | str] | None
+    days: Iterable[int] | None
+    capacity: int | None
+    max_duration: float | None
+
+
+class StopOptions(TypedDict, total=False):
+    """Options of :meth:`ProblemBuilder.add_stop`.
+
+    Attributes
+    ----------
+    name
+        For people (default: the id).
+    lat, lon, location
+        Where: a position, or a location already added (its id, index or itself).
+    duration
+        Minutes per visit (default by population).
+    frequency_weeks, weekdays, first_week
+        In a timetable: weeks between visits, allowed weekdays, and the week of the first visit.
+    time_windows
+        Allowed start times of a visit.
+    population, demand
+        People served (the prize when van time is short) and load per visit.
+    outreach, required
+        An outreach worker should ride here; the stop must be served.
+    patterns
+        In a general horizon: the allowed day sets.
+    """
+
+    name: str | None
+    lat: float | None
+    lon: float | None
+    location: Location | int | str | None
+    duration: float | None
+    frequency_weeks: int | None
+    weekdays: Iterable[int | str] | None
+    time_windows: Iterable[Window]
+    population: int
+    demand: int
+    outreach: bool
+    required: bool
+    patterns: Iterable[Iterable[int]] | None
+    first_week: int | None
+
+
+def _check_keys(method: str, options: Mapping[str, object], kind: type) -> None:
+    """Refuse an option the method does not take, as Python would."""
+    unknown = sorted(set(options) - set(kind.__annotations__))
+    if unknown:
+        msg = f"{method}() got an unexpected keyword argument '{unknown[0]}'"
+        raise TypeError(msg)
+
+
+def _check_break(who: str, minutes: float, window: TimeWindow, start: float, end: float | None) -> None:
+    """A break of ``minutes`` must fit in its window within the shift."""
+    if minutes < 0 or not math.isfinite(minutes):
+        msg = f"{who}: break of {minutes} minutes; expected 0 or more"
+        raise ProblemError(msg)
+    if minutes == 0:
+        return
+    shift = math.inf if end is None else end - start
+    if minutes >= shift:
+        msg = f"{who}: a {minutes:g}-minute break is longer than the {shift:g}-minute shift"
+        raise ProblemError(msg)
+    lo, hi = max(window.start, start), min(window.end, math.inf if end is None else end)
+    if hi - lo < minutes:
+        msg = (
+            f"{who}: the {minutes:g}-minute break does not fit in its window {window} "
+            f"within the shift; expected a window inside the shift at least as long as the break"
+        )
+        raise ProblemError(msg)
 
 
 @dataclass
@@ -107,6 +207,9 @@ class ProblemBuilder:
     same_time
         Require every visit of a stop at the same clock time (default: on for
         timetables, off for general horizons).
+    defaults
+        Stop durations and visit frequencies by population for stops that give
+        none (default: :data:`~outreach_map.planner.problem.PLANNER_DEFAULTS`).
     """
 
     def __init__(
@@ -118,6 +221,7 @@ class ProblemBuilder:
         name: str = "plan",
         strict: bool = True,
         same_time: bool | None = None,
+        defaults: PlannerSettings = PLANNER_DEFAULTS,
     ) -> None:
         if (cycle_weeks is None) == (days is None):
             msg = "give exactly one of cycle_weeks (a timetable) and days (a general horizon)"
@@ -137,6 +241,7 @@ class ProblemBuilder:
         self.name = name
         self.strict = strict
         self.same_time = cycle_weeks is not None if same_time is None else same_time
+        self.defaults = defaults
         self._locations: list[Location] = []
         self._location_ids: dict[str, int] = {}
         self._stops: list[_StopDraft] = []
@@ -173,8 +278,6 @@ class ProblemBuilder:
         if isinstance(where, Location):
             return self.add_location(where.id, name=where.name, lat=where.lat, lon=where.lon, x=where.x, y=where.y)
         if isinstance(where, str):
-            if where in DEFAULT_DEPOTS:
-                return self._resolve_location(who, DEFAULT_DEPOTS[where], None, None)
             if where not in self._location_ids:
                 msg = f"{who}: no location '{where}'; add it first or give lat/lon"
                 raise ProblemError(msg)
@@ -192,22 +295,11 @@ class ProblemBuilder:
 
     # -- vans --------------------------------------------------------------------------------
 
-    def add_van(
-        self,
-        id: str,
-        *,
-        depot: Location | int | str,
-        name: str | None = None,
-        shift_start: str | float = DEFAULT_SHIFT_START,
-        shift_end: str | float | None = DEFAULT_SHIFT_END,
-        break_minutes: float = DEFAULT_BREAK_MINUTES,
-        break_window: TimeWindow | str | tuple[str | float, str | float] = DEFAULT_BREAK_WINDOW,
-        weekdays: Iterable[int | str] | None = None,
-        days: Iterable[int] | None = None,
-        capacity: int | None = None,
-        max_duration: float | None = None,
-    ) -> Van:
+    def add_van(self, id: str, *, depot: Location | int | str, **options: Unpack[VanOptions]) -> Van:
         """Add a van; ``weekdays`` in a timetable (default Monday-Friday), ``days`` in a general horizon.
+
+        The options are those of :class:`VanOptions`: a shift from 09:30 to
+        16:30 and a 30-minute lunch between 12:00 and 14:00 unless given.
 
         Raises
         ------
@@ -215,37 +307,40 @@ class ProblemBuilder:
             Duplicate id, no working day, a shift that ends before it starts, a
             break longer than the shift or outside it.
         """
+        _check_keys("add_van", options, VanOptions)
         who = f"van '{id}'"
         if any(v.id == id for v in self._vans):
             msg = f"{who}: duplicate id; every van needs its own"
             raise ProblemError(msg)
-        start = clock(shift_start)
+        start = clock(options.get("shift_start", DEFAULT_SHIFT_START))
+        shift_end = options.get("shift_end", DEFAULT_SHIFT_END)
         end = None if shift_end is None else clock(shift_end)
         if end is not None and end <= start:
             msg = f"{who}: shift ends ({format_clock(end)}) before it starts ({format_clock(start)})"
             raise ProblemError(msg)
-        window = TimeWindow.parse(break_window)
-        if break_minutes < 0 or not math.isfinite(break_minutes):
-            msg = f"{who}: break of {break_minutes} minutes; expected 0 or more"
-            raise ProblemError(msg)
-        if break_minutes > 0:
-            shift = math.inf if end is None else end - start
-            if break_minutes >= shift:
-                msg = f"{who}: a {break_minutes:g}-minute break is longer than the {shift:g}-minute shift"
-                raise ProblemError(msg)
-            lo, hi = max(window.start, start), min(window.end, math.inf if end is None else end)
-            if hi - lo < break_minutes:
-                msg = (
-                    f"{who}: the {break_minutes:g}-minute break does not fit in its window {window} "
-                    f"within the shift; expected a window inside the shift at least as long as the break"
-                )
-                raise ProblemError(msg)
+        break_minutes = options.get("break_minutes", DEFAULT_BREAK_MINUTES)
+        window = TimeWindow.parse(options.get("break_window", DEFAULT_BREAK_WINDOW))
+        _check_break(who, break_minutes, window, start, end)
+        capacity, max_duration = options.get("capacity"), options.get("max_duration")
         if capacity is not None and capacity < 0:
             msg = f"{who}: capacity {capacity}; expected 0 or more"
             raise ProblemError(msg)
         if max_duration is not None and max_duration <= break_minutes:
             msg = f"{who}: max_duration {max_duration:g} leaves no time beyond the break"
             raise ProblemError(msg)
+        weekdays, working = self._working_days(who, options.get("weekdays"), options.get("days"))
+        van = Van(
+            id=id, name=options.get("name") or id, depot=self._resolve_location(who, depot, None, None), days=working,
+            shift_start=start, shift_end=end, break_minutes=float(break_minutes), break_window=window,
+            weekdays=weekdays, capacity=capacity, max_duration=max_duration,
+        )  # fmt: skip
+        self._vans.append(van)
+        return van
+
+    def _working_days(
+        self, who: str, weekdays: Iterable[int | str] | None, days: Iterable[int] | None
+    ) -> tuple[tuple[int, ...], frozenset[int]]:
+        """A van's weekdays (timetables) and the indices of the days it works."""
         if self.cycle_weeks is not None:
             if days is not None:
                 msg = f"{who}: a timetable van takes weekdays, not days"
@@ -265,40 +360,16 @@ class ProblemBuilder:
         if not working:
             msg = f"{who} has no working day; expected at least one weekday"
             raise ProblemError(msg)
-        depot_index = self._resolve_location(who, depot, None, None)
-        van = Van(
-            id=id, name=name or id, depot=depot_index, days=working, shift_start=start, shift_end=end,
-            break_minutes=float(break_minutes), break_window=window, weekdays=wd, capacity=capacity,
-            max_duration=max_duration,
-        )  # fmt: skip
-        self._vans.append(van)
-        return van
+        return wd, working
 
     # -- stops -------------------------------------------------------------------------------
 
-    def add_stop(
-        self,
-        id: str,
-        *,
-        name: str | None = None,
-        lat: float | None = None,
-        lon: float | None = None,
-        location: Location | int | str | None = None,
-        duration: float | None = None,
-        frequency_weeks: int | None = None,
-        weekdays: Iterable[int | str] | None = None,
-        time_windows: Iterable[TimeWindow | str | tuple[str | float, str | float]] = (),
-        population: int = 0,
-        demand: int = 0,
-        outreach: bool = False,
-        required: bool = False,
-        patterns: Iterable[Iterable[int]] | None = None,
-        first_week: int | None = None,
-    ) -> None:
-        """Add a stop.
+    def add_stop(self, id: str, **options: Unpack[StopOptions]) -> None:
+        """Add a stop (the options are those of :class:`StopOptions`).
 
-        In a timetable, ``duration`` defaults by population (:func:`default_duration`)
-        and ``frequency_weeks`` too (:func:`default_frequency`); ``weekdays`` are the
+        In a timetable, ``duration`` and ``frequency_weeks`` default by population
+        (:meth:`~outreach_map.config.PlannerSettings.stop_duration` and
+        :meth:`~outreach_map.config.PlannerSettings.visit_frequency`); ``weekdays`` are the
         allowed weekdays (default: any the vans work) and ``first_week`` (from 1,
         at most ``frequency_weeks``) fixes the weeks of the visits. A single
         weekday, ``first_week`` and a zero-width time window together lock a
@@ -311,84 +382,92 @@ class ProblemBuilder:
             Duplicate id, no coordinates, a frequency that does not divide the
             cycle, a bad duration, window or pattern.
         """
+        _check_keys("add_stop", options, StopOptions)
         who = f"stop '{id}'"
         if any(s.id == id for s in self._stops):
             msg = f"{who}: duplicate id; every stop needs its own"
             raise ProblemError(msg)
+        population, demand = options.get("population", 0), options.get("demand", 0)
         if population < 0 or demand < 0:
             msg = f"{who}: population and demand must be 0 or more"
             raise ProblemError(msg)
-        dur = default_duration(population) if duration is None else float(duration)
-        if not (math.isfinite(dur) and dur >= 0):
+        duration = options.get("duration")
+        minutes = self.defaults.stop_duration(population) if duration is None else float(duration)
+        if not (math.isfinite(minutes) and minutes >= 0):
             msg = f"{who}: duration {duration!r}; expected minutes >= 0"
             raise ProblemError(msg)
-        windows = tuple(TimeWindow.parse(w) for w in time_windows)
-        freq: int | None = None
-        wd: tuple[int, ...] = ()
-        explicit: tuple[frozenset[int], ...] | None = None
         if self.cycle_weeks is not None:
-            if patterns is not None:
-                msg = f"{who}: a timetable stop takes frequency_weeks and weekdays, not patterns"
-                raise ProblemError(msg)
-            freq = default_frequency(population, self.cycle_weeks) if frequency_weeks is None else frequency_weeks
-            if not isinstance(freq, int) or freq < 1 or self.cycle_weeks % freq:
-                divisors = [f for f in range(1, self.cycle_weeks + 1) if self.cycle_weeks % f == 0]
-                msg = (
-                    f"{who}: a visit every {freq} weeks does not divide the {self.cycle_weeks}-week cycle; "
-                    f"expected one of {', '.join(map(str, divisors))}"
-                )
-                raise ProblemError(msg)
-            wd = _weekday_list(range(7) if weekdays is None else weekdays, who=who)
-            if not wd:
-                msg = f"{who}: no allowed weekday"
-                raise ProblemError(msg)
-            if first_week is not None and not (isinstance(first_week, int) and 1 <= first_week <= freq):
-                msg = f"{who}: first_week {first_week!r}; expected a week from 1 to {freq} (the visit frequency)"
-                raise ProblemError(msg)
+            freq, wd = self._timetable_visits(who, options)
+            explicit = None
         else:
-            if frequency_weeks is not None or weekdays is not None or first_week is not None:
-                msg = f"{who}: a general-horizon stop takes patterns, not frequency_weeks or weekdays"
-                raise ProblemError(msg)
-            sets = (
-                [frozenset([d]) for d in range(self.n_days)] if patterns is None else [frozenset(p) for p in patterns]
-            )
-            if not sets:
-                msg = f"{who}: no allowed day pattern"
-                raise ProblemError(msg)
-            for p in sets:
-                bad = [d for d in p if not (isinstance(d, int) and 0 <= d < self.n_days)]
-                if bad or not p:
-                    msg = f"{who}: pattern {sorted(p)} has a day outside the horizon 0-{self.n_days - 1}"
-                    raise ProblemError(msg)
-            if len({len(p) for p in sets}) != 1:
-                msg = f"{who}: patterns have different numbers of days; expected one visit count"
-                raise ProblemError(msg)
-            explicit = tuple(dict.fromkeys(sets))
-        if isinstance(location, Location | str) or (isinstance(location, int) and not isinstance(location, bool)):
-            loc = self._resolve_location(who, location, None, None)
-        else:
-            loc = self._resolve_location(who, None, lat, lon)
-            if name is not None:
-                old = self._locations[loc]
-                self._locations[loc] = Location(old.id, name, old.lat, old.lon, old.x, old.y)
+            freq, wd, explicit = None, (), self._general_patterns(who, options)
         self._stops.append(
             _StopDraft(
-                id,
-                name or id,
-                loc,
-                dur,
-                freq,
-                wd,
-                windows,
-                int(population),
-                int(demand),
-                outreach,
-                required,
-                explicit,
-                first_week,
-                self.cycle_weeks is not None and weekdays is None,
+                id=id, name=options.get("name") or id, location=self._stop_location(who, options), duration=minutes,
+                frequency=freq, weekdays=wd, windows=tuple(TimeWindow.parse(w) for w in options.get("time_windows", ())),
+                population=int(population), demand=int(demand), outreach=options.get("outreach", False),
+                required=options.get("required", False), patterns=explicit, first_week=options.get("first_week"),
+                any_weekday=self.cycle_weeks is not None and options.get("weekdays") is None,
             )
-        )
+        )  # fmt: skip
+
+    def _timetable_visits(self, who: str, options: StopOptions) -> tuple[int, tuple[int, ...]]:
+        """A timetable stop's frequency (weeks) and allowed weekdays, checked against the cycle."""
+        assert self.cycle_weeks is not None
+        if options.get("patterns") is not None:
+            msg = f"{who}: a timetable stop takes frequency_weeks and weekdays, not patterns"
+            raise ProblemError(msg)
+        freq = options.get("frequency_weeks")
+        if freq is None:
+            freq = self.defaults.visit_frequency(options.get("population", 0), self.cycle_weeks)
+        if not isinstance(freq, int) or freq < 1 or self.cycle_weeks % freq:
+            divisors = [f for f in range(1, self.cycle_weeks + 1) if self.cycle_weeks % f == 0]
+            msg = (
+                f"{who}: a visit every {freq} weeks does not divide the {self.cycle_weeks}-week cycle; "
+                f"expected one of {', '.join(map(str, divisors))}"
+            )
+            raise ProblemError(msg)
+        weekdays = options.get("weekdays")
+        wd = _weekday_list(range(7) if weekdays is None else weekdays, who=who)
+        if not wd:
+            msg = f"{who}: no allowed weekday"
+            raise ProblemError(msg)
+        first_week = options.get("first_week")
+        if first_week is not None and not (isinstance(first_week, int) and 1 <= first_week <= freq):
+            msg = f"{who}: first_week {first_week!r}; expected a week from 1 to {freq} (the visit frequency)"
+            raise ProblemError(msg)
+        return freq, wd
+
+    def _general_patterns(self, who: str, options: StopOptions) -> tuple[frozenset[int], ...]:
+        """A general-horizon stop's allowed day sets (any single day unless given), checked."""
+        if any(options.get(k) is not None for k in ("frequency_weeks", "weekdays", "first_week")):
+            msg = f"{who}: a general-horizon stop takes patterns, not frequency_weeks or weekdays"
+            raise ProblemError(msg)
+        patterns = options.get("patterns")
+        sets = [frozenset([d]) for d in range(self.n_days)] if patterns is None else [frozenset(p) for p in patterns]
+        if not sets:
+            msg = f"{who}: no allowed day pattern"
+            raise ProblemError(msg)
+        for p in sets:
+            bad = [d for d in p if not (isinstance(d, int) and 0 <= d < self.n_days)]
+            if bad or not p:
+                msg = f"{who}: pattern {sorted(p)} has a day outside the horizon 0-{self.n_days - 1}"
+                raise ProblemError(msg)
+        if len({len(p) for p in sets}) != 1:
+            msg = f"{who}: patterns have different numbers of days; expected one visit count"
+            raise ProblemError(msg)
+        return tuple(dict.fromkeys(sets))
+
+    def _stop_location(self, who: str, options: StopOptions) -> int:
+        """The stop's matrix row: a location given, else its own place at ``lat``/``lon`` (named after it)."""
+        location, name = options.get("location"), options.get("name")
+        if isinstance(location, Location | str) or (isinstance(location, int) and not isinstance(location, bool)):
+            return self._resolve_location(who, location, None, None)
+        loc = self._resolve_location(who, None, options.get("lat"), options.get("lon"))
+        if name is not None:
+            old = self._locations[loc]
+            self._locations[loc] = Location(old.id, name, old.lat, old.lon, old.x, old.y)
+        return loc
 
     # -- build -------------------------------------------------------------------------------
 
@@ -445,7 +524,7 @@ class ProblemBuilder:
         if unservable and self.strict:
             first = next(iter(unservable))
             more = f" (and {len(unservable) - 1} more)" if len(unservable) > 1 else ""
-            msg = f"stop '{first}' cannot be served: {unservable[first]}{more}"
+            msg = f"stop '{first}' cannot be served: {unservable[first].text}{more}"
             raise ProblemError(msg)
         return PlanProblem(
             name=problem.name, stops=problem.stops, vans=problem.vans, days=days, locations=problem.locations,
@@ -481,7 +560,7 @@ class ProblemBuilder:
         )  # fmt: skip
 
 
-def unservable_reason(problem: PlanProblem, stop: Stop) -> str | None:
+def unservable_reason(problem: PlanProblem, stop: Stop) -> Reason | None:
     """Why no van can ever serve ``stop`` (``None`` when some van can).
 
     Checks, for each van working on some day of an allowed pattern, that a
@@ -494,8 +573,8 @@ def unservable_reason(problem: PlanProblem, stop: Stop) -> str | None:
     if not working or not usable:
         if problem.timetable:
             names = ", ".join(WEEKDAYS[d] for d in stop.weekdays)
-            return f"no van works on its allowed weekdays ({names})"
-        return "no van works on any of its allowed day patterns"
+            return Reason(UnservedCode.NO_VAN_DAY, f"no van works on its allowed weekdays ({names})")
+        return Reason(UnservedCode.NO_VAN_DAY, "no van works on any of its allowed day patterns")
     reasons: list[str] = []
     for van in working:
         out = float(problem.minutes[van.depot, stop.location])
@@ -516,4 +595,4 @@ def unservable_reason(problem: PlanProblem, stop: Stop) -> str | None:
             reasons.append(f"none of its time windows can be reached within van '{van.id}' shift")
             continue
         return None
-    return "; ".join(dict.fromkeys(reasons))
+    return Reason(UnservedCode.UNREACHABLE, "; ".join(dict.fromkeys(reasons)))

@@ -1,4 +1,4 @@
-"""Solve a plan request: periodic search, then clock times, then the :class:`Plan`.
+"""Solve a plan request: periodic search, then clock times, then the :class:`~.solution.Solution`.
 
 :func:`solve` is the planner; :func:`solve_baseline` is the naive method
 (balance the visits over the days, then route each day with PyVRP) kept for
@@ -10,13 +10,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from ..errors import ProblemError
 from ._compiled import Compiled
-from .problem import PlanProblem, ProblemError
+from .problem import PlanProblem, Reason, UnservedCode
 from .search import Progress, SearchParams, SearchState, baseline, search
-from .solution import Assignment, Lunch, Plan, Run, SolveStats, Unserved, Visit
+from .solution import Assignment, Lunch, Run, Solution, SolveStats, Unserved, Visit
 from .timetable import RunSpec, RunTimes, align
 
 __all__ = ["solve", "solve_baseline"]
+
+VAN_TIME = UnservedCode.VAN_TIME
 
 
 def _check_args(time_limit: float, time_step: float | None) -> None:
@@ -36,7 +39,7 @@ def solve(
     time_step: float | None = None,
     params: SearchParams | None = None,
     progress: Callable[[Progress], None] | None = None,
-) -> Plan:
+) -> Solution:
     """Plan the runs: patterns, order, times; every stop served or given a reason.
 
     Parameters
@@ -59,9 +62,9 @@ def solve(
 
     Examples
     --------
-    >>> from outreach_map.planner import ProblemBuilder
+    >>> from outreach_map.planner import Location, ProblemBuilder
     >>> b = ProblemBuilder(cycle_weeks=2)
-    >>> _ = b.add_van("van", depot="daventry", weekdays=["Tue"])
+    >>> _ = b.add_van("van", depot=Location("daventry-library", "Daventry Library", 52.2569, -1.1607), weekdays=["Tue"])
     >>> _ = b.add_stop("badby", lat=52.2245, lon=-1.1780, population=640, frequency_weeks=1)
     >>> plan = solve(b.build(), time_limit=0.5)
     >>> a = plan.assignments["badby"]
@@ -77,7 +80,7 @@ def solve(
     return _plan(problem, cp, state, "periodic", started, seed, time_limit, step)
 
 
-def solve_baseline(problem: PlanProblem, *, time_limit: float = 60.0, seed: int = 0) -> Plan:
+def solve_baseline(problem: PlanProblem, *, time_limit: float = 60.0, seed: int = 0) -> Solution:
     """The naive method: balance visits over the days, then route each day with PyVRP (for comparison)."""
     _check_args(time_limit, None)
     started = time.perf_counter()
@@ -90,7 +93,28 @@ def solve_baseline(problem: PlanProblem, *, time_limit: float = 60.0, seed: int 
 def _plan(
     problem: PlanProblem, cp: Compiled, state: SearchState, method: str, started: float, seed: int,
     time_limit: float, step: float,
-) -> Plan:  # fmt: skip
+) -> Solution:  # fmt: skip
+    """Time the searched routes, then name each stop's timetable entry and each unserved stop's reason."""
+    specs = _run_specs(problem, cp, state)
+    result = align(problem, specs, step=step)
+    dropped = dict(result.dropped)
+    runs = _timed_runs(problem, specs, result.times, dropped)
+    assignments = _assignments(problem, cp, state, runs)
+    unserved = tuple(
+        Unserved(stop.id, i, reason.code, reason.text)
+        for i, stop in enumerate(problem.stops)
+        if stop.id not in assignments
+        for reason in [_unserved_reason(problem, state, i, dropped, assignments)]
+    )
+    stats = SolveStats(
+        method=method, runtime=time.perf_counter() - started, iterations=int(state.stats.get("iterations", 0)),
+        seed=seed, time_limit=time_limit, time_step=result.step, on_grid=result.on_grid,
+    )  # fmt: skip
+    return Solution(problem, tuple(runs), assignments, unserved, stats)
+
+
+def _run_specs(problem: PlanProblem, cp: Compiled, state: SearchState) -> list[RunSpec]:
+    """The searched routes as runs to time (van, day, stops, the chosen window of each), by day and van."""
     specs: list[RunSpec] = []
     used: dict[int, int] = {}
     for vc, stops in state.routes:
@@ -105,26 +129,33 @@ def _plan(
             w = None if o is None else cp.options[s][o].window
             windows.append(None if w is None else problem.stops[s].time_windows[w])
         specs.append(RunSpec(cls.vans[k], cls.day, tuple(stops), tuple(windows)))
-    specs.sort(key=lambda r: (r.day, r.van))
-    result = align(problem, specs, step=step)
-    dropped = dict(result.dropped)
-    runs: list[Run] = []
-    visits_of: dict[int, list[tuple[int, float, float, str]]] = {}
-    for spec, times in zip(specs, result.times, strict=True):
+    return sorted(specs, key=lambda r: (r.day, r.van))
+
+
+def _timed_runs(
+    problem: PlanProblem, specs: list[RunSpec], times: tuple[RunTimes | None, ...], dropped: dict[int, Reason]
+) -> list[Run]:
+    """The runs with their times, without the stops the aligner dropped (runs left empty go)."""
+    runs = []
+    for spec, timed in zip(specs, times, strict=True):
         kept = RunSpec(
             spec.van, spec.day, tuple(s for s in spec.stops if s not in dropped),
             tuple(w for s, w in zip(spec.stops, spec.windows, strict=True) if s not in dropped),
         )  # fmt: skip
-        if times is None or not kept.stops:
-            continue
-        run = _run(problem, kept, times)
-        runs.append(run)
+        if timed is not None and kept.stops:
+            runs.append(_run(problem, kept, timed))
+    return runs
+
+
+def _assignments(problem: PlanProblem, cp: Compiled, state: SearchState, runs: list[Run]) -> dict[str, Assignment]:
+    """Each served stop's timetable entry: its pattern, days, weeks, times and vans."""
+    visits_of: dict[int, list[tuple[int, float, float, str]]] = {}
+    for run in runs:
         for v in run.visits:
-            visits_of.setdefault(v.stop_index, []).append((spec.day, v.arrive, v.depart, run.van))
+            visits_of.setdefault(v.stop_index, []).append((run.day.index, v.arrive, v.depart, run.van))
     assignments: dict[str, Assignment] = {}
     for i, visits in visits_of.items():
-        stop = problem.stops[i]
-        o = state.option[i]
+        stop, o = problem.stops[i], state.option[i]
         if o is None:
             continue
         option = cp.options[i][o]
@@ -137,34 +168,28 @@ def _plan(
             arrive=visits[0][1], depart=visits[0][2], times=tuple((v[1], v[2]) for v in visits),
             vans=tuple(v[3] for v in visits), window=option.window,
         )  # fmt: skip
-    unserved = []
-    for i, stop in enumerate(problem.stops):
-        if stop.id in assignments:
-            continue
-        if stop.id in problem.unservable:
-            why = problem.unservable[stop.id]
-            code = "no_van_day" if why.startswith("no van works") else "unreachable"
-        elif i in dropped:
-            why = dropped[i]
-            code = "same_time" if "same time" in why else "lunch"
-        elif stop.required:
-            why = "could not be fitted into the runs (capacity, duration or time windows)"
-            code = "van_time"
-        elif not state.feasible:
-            why, code = "no feasible plan was found in the time limit", "van_time"
-        elif all(problem.stops[a.stop_index].population >= stop.population for a in assignments.values()):
-            why = f"not enough van time: lower priority (population {stop.population}) than the served stops"
-            code = "van_time"
-        else:
-            every = f" every {stop.frequency_weeks} weeks" if stop.frequency_weeks else ""
-            why = f"not enough van time: no run has room for its {stop.duration:g}-minute visit{every}"
-            code = "van_time"
-        unserved.append(Unserved(stop.id, i, code, why))
-    stats = SolveStats(
-        method=method, runtime=time.perf_counter() - started, iterations=int(state.stats.get("iterations", 0)),
-        seed=seed, time_limit=time_limit, time_step=result.step, on_grid=result.on_grid,
-    )  # fmt: skip
-    return Plan(problem, tuple(runs), assignments, tuple(unserved), stats)
+    return assignments
+
+
+def _unserved_reason(
+    problem: PlanProblem, state: SearchState, i: int, dropped: dict[int, Reason], assignments: dict[str, Assignment]
+) -> Reason:
+    """Why stop ``i`` is not served, from where it was decided: the builder, the aligner, or the search."""
+    stop = problem.stops[i]
+    if stop.id in problem.unservable:
+        return problem.unservable[stop.id]
+    if i in dropped:
+        return dropped[i]
+    if stop.required:
+        return Reason(VAN_TIME, "could not be fitted into the runs (capacity, duration or time windows)")
+    if not state.feasible:
+        return Reason(VAN_TIME, "no feasible plan was found in the time limit")
+    if all(problem.stops[a.stop_index].population >= stop.population for a in assignments.values()):
+        return Reason(
+            VAN_TIME, f"not enough van time: lower priority (population {stop.population}) than the served stops"
+        )
+    every = f" every {stop.frequency_weeks} weeks" if stop.frequency_weeks else ""
+    return Reason(VAN_TIME, f"not enough van time: no run has room for its {stop.duration:g}-minute visit{every}")
 
 
 def _run(problem: PlanProblem, spec: RunSpec, times: RunTimes) -> Run:

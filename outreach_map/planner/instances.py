@@ -21,14 +21,15 @@ one of day 1's vans, as in the CMT1 instance it comes from.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import DataFileError
+from ..errors import DataFileError, ProblemError
 from .builder import ProblemBuilder
-from .problem import PlanProblem, ProblemError
+from .problem import PlanProblem
 
 __all__ = ["euclidean", "read_cordeau", "read_solomon"]
 
@@ -66,6 +67,18 @@ def _number(path: Path, line: int, field: str, token: str | None, *, integer: bo
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class _Node:
+    """A node line of a Cordeau file: position, service time, demand, allowed day sets, time window."""
+
+    x: float
+    y: float
+    duration: float
+    demand: int
+    patterns: tuple[frozenset[int], ...]
+    window: tuple[float, float] | None
+
+
 def read_cordeau(path: Path | str) -> PlanProblem:
     """Read a Cordeau-format PVRP (type 1), VRP (0), VRPTW (4) or PVRPTW (5) file.
 
@@ -76,69 +89,12 @@ def read_cordeau(path: Path | str) -> PlanProblem:
     """
     path = Path(path)
     lines = _lines(path)
-    if not lines:
-        raise DataFileError(path, "empty file; expected the header 'type m n t'")
-    no, head = lines[0]
-    names = ("type", "m", "n", "t")
-    values = [int(_number(path, no, f, head[k] if k < len(head) else None, integer=True)) for k, f in enumerate(names)]
-    kind, m, n, t = values
-    if kind not in (0, 1, 4, 5):
-        raise DataFileError(
-            path, f"problem type {kind} is not supported; expected 0 (VRP), 1 (PVRP), 4 (VRPTW) or 5 (PVRPTW)",
-            line=no, field="type",
-        )  # fmt: skip
-    for field, value, low in (("m", m, 1), ("n", n, 1), ("t", t, 1)):
-        if value < low:
-            raise DataFileError(path, f"{value} is out of range; expected at least {low}", line=no, field=field)
-    if t > 62:
-        raise DataFileError(path, f"{t} days; expected at most 62", line=no, field="t")
-    windows = kind in (4, 5)
-    if len(lines) < 1 + t + n + 1:
-        raise DataFileError(
-            path, f"{len(lines)} non-blank lines; expected 1 + {t} day lines + {n + 1} node lines", line=lines[-1][0]
-        )
-    day_limits: list[tuple[float, int]] = []
-    for k in range(t):
-        no, tok = lines[1 + k]
-        d = _number(path, no, "D", tok[0] if tok else None)
-        q = int(_number(path, no, "Q", tok[1] if len(tok) > 1 else None, integer=True))
-        if d < 0 or q < 0:
-            raise DataFileError(path, "expected D >= 0 and Q >= 0", line=no, field="D" if d < 0 else "Q")
-        day_limits.append((d, q))
-    nodes = []
-    for k in range(n + 1):
-        no, tok = lines[1 + t + k]
-
-        def get(j: int, field: str, *, integer: bool = False, _tok: list[str] = tok, _no: int = no) -> float:
-            return _number(path, _no, field, _tok[j] if j < len(_tok) else None, integer=integer)
-
-        ident = int(get(0, "i", integer=True))
-        if ident != k:
-            raise DataFileError(
-                path, f"node id {ident}; expected {k} (nodes in order, depot 0 first)", line=no, field="i"
-            )
-        x, y, d = get(1, "x"), get(2, "y"), get(3, "d")
-        q, f, a = (int(get(j, name, integer=True)) for j, name in ((4, "q"), (5, "f"), (6, "a")))
-        if d < 0 or q < 0:
-            raise DataFileError(path, "expected d >= 0 and q >= 0", line=no, field="d" if d < 0 else "q")
-        codes = [int(get(7 + j, f"c_{j + 1}", integer=True)) for j in range(a)]
-        patterns = []
-        for j, code in enumerate(codes):
-            if not 0 < code < (1 << t):
-                raise DataFileError(path, f"pattern {code} is not a {t}-day combination", line=no, field=f"c_{j + 1}")
-            days = frozenset(day for day in range(t) if (code >> (t - 1 - day)) & 1)
-            if len(days) != f:
-                raise DataFileError(
-                    path, f"pattern {code} has {len(days)} days; expected f = {f}", line=no, field=f"c_{j + 1}"
-                )
-            patterns.append(days)
-        window = (get(7 + a, "e"), get(8 + a, "l")) if windows else None
-        if k > 0 and (f < 1 or a < 1):
-            raise DataFileError(path, "a customer needs f >= 1 visits and a >= 1 patterns", line=no, field="f")
-        nodes.append((x, y, d, q, patterns, window))
+    kind, m, n, t = _cordeau_header(path, lines)
+    day_limits = [_day_limit(path, *lines[1 + k]) for k in range(t)]
+    nodes = [_cordeau_node(path, k, t, kind in (4, 5), *lines[1 + t + k]) for k in range(n + 1)]
     builder = ProblemBuilder(days=t, name=path.stem, strict=False)
-    builder.add_location("0", name="depot", x=nodes[0][0], y=nodes[0][1])
-    depot_window = nodes[0][5]
+    builder.add_location("0", name="depot", x=nodes[0].x, y=nodes[0].y)
+    depot_window = nodes[0].window
     groups: dict[tuple[float, int], list[int]] = {}
     for day, limit in enumerate(day_limits):
         groups.setdefault(limit, []).append(day)
@@ -151,18 +107,82 @@ def read_cordeau(path: Path | str) -> PlanProblem:
                 shift_end=depot_window[1] if depot_window else None,
                 break_minutes=0.0, max_duration=d_limit if d_limit > 0 else None,
             )  # fmt: skip
-    for k in range(1, n + 1):
-        x, y, d, q, patterns, window = nodes[k]
-        builder.add_location(str(k), x=x, y=y)
+    for k, node in enumerate(nodes[1:], start=1):
+        builder.add_location(str(k), x=node.x, y=node.y)
         try:
             builder.add_stop(
-                str(k), location=str(k), duration=d, demand=q, patterns=patterns, required=True,
-                time_windows=[window] if window else (),
+                str(k), location=str(k), duration=node.duration, demand=node.demand, patterns=node.patterns,
+                required=True, time_windows=[node.window] if node.window else (),
             )  # fmt: skip
         except ProblemError as exc:
             raise DataFileError(path, str(exc), line=lines[1 + t + k][0]) from None
-    matrix = euclidean(np.array([[node[0], node[1]] for node in nodes]))
+    matrix = euclidean(np.array([[node.x, node.y] for node in nodes]))
     return builder.build(minutes=matrix, km=matrix, network_source="euclidean (double precision)", approximate=False)
+
+
+def _cordeau_header(path: Path, lines: list[tuple[int, list[str]]]) -> tuple[int, int, int, int]:
+    """``type m n t`` of line 1, checked, and the file long enough for them."""
+    if not lines:
+        raise DataFileError(path, "empty file; expected the header 'type m n t'")
+    no, head = lines[0]
+    names = ("type", "m", "n", "t")
+    kind, m, n, t = (
+        int(_number(path, no, f, head[k] if k < len(head) else None, integer=True)) for k, f in enumerate(names)
+    )
+    if kind not in (0, 1, 4, 5):
+        raise DataFileError(
+            path, f"problem type {kind} is not supported; expected 0 (VRP), 1 (PVRP), 4 (VRPTW) or 5 (PVRPTW)",
+            line=no, field="type",
+        )  # fmt: skip
+    for field, value in (("m", m), ("n", n), ("t", t)):
+        if value < 1:
+            raise DataFileError(path, f"{value} is out of range; expected at least 1", line=no, field=field)
+    if t > 62:
+        raise DataFileError(path, f"{t} days; expected at most 62", line=no, field="t")
+    if len(lines) < 1 + t + n + 1:
+        raise DataFileError(
+            path, f"{len(lines)} non-blank lines; expected 1 + {t} day lines + {n + 1} node lines", line=lines[-1][0]
+        )
+    return kind, m, n, t
+
+
+def _day_limit(path: Path, no: int, tok: list[str]) -> tuple[float, int]:
+    """``D Q`` of a day line: the duration limit (0: none) and the capacity."""
+    d = _number(path, no, "D", tok[0] if tok else None)
+    q = int(_number(path, no, "Q", tok[1] if len(tok) > 1 else None, integer=True))
+    if d < 0 or q < 0:
+        raise DataFileError(path, "expected D >= 0 and Q >= 0", line=no, field="D" if d < 0 else "Q")
+    return d, q
+
+
+def _cordeau_node(path: Path, k: int, t: int, windows: bool, no: int, tok: list[str]) -> _Node:
+    """``i x y d q f a c_1 .. c_a [e l]`` of node ``k``, checked."""
+
+    def get(j: int, field: str, *, integer: bool = False) -> float:
+        return _number(path, no, field, tok[j] if j < len(tok) else None, integer=integer)
+
+    ident = int(get(0, "i", integer=True))
+    if ident != k:
+        raise DataFileError(path, f"node id {ident}; expected {k} (nodes in order, depot 0 first)", line=no, field="i")
+    x, y, d = get(1, "x"), get(2, "y"), get(3, "d")
+    q, f, a = (int(get(j, name, integer=True)) for j, name in ((4, "q"), (5, "f"), (6, "a")))
+    if d < 0 or q < 0:
+        raise DataFileError(path, "expected d >= 0 and q >= 0", line=no, field="d" if d < 0 else "q")
+    patterns = []
+    for j in range(a):
+        code = int(get(7 + j, f"c_{j + 1}", integer=True))
+        if not 0 < code < (1 << t):
+            raise DataFileError(path, f"pattern {code} is not a {t}-day combination", line=no, field=f"c_{j + 1}")
+        days = frozenset(day for day in range(t) if (code >> (t - 1 - day)) & 1)
+        if len(days) != f:
+            raise DataFileError(
+                path, f"pattern {code} has {len(days)} days; expected f = {f}", line=no, field=f"c_{j + 1}"
+            )
+        patterns.append(days)
+    window = (get(7 + a, "e"), get(8 + a, "l")) if windows else None
+    if k > 0 and (f < 1 or a < 1):
+        raise DataFileError(path, "a customer needs f >= 1 visits and a >= 1 patterns", line=no, field="f")
+    return _Node(x, y, d, q, tuple(patterns), window)
 
 
 def read_solomon(path: Path | str) -> PlanProblem:

@@ -21,95 +21,86 @@ own time and distance units.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import OutreachError
+from ..clock import WEEKDAYS, clock, format_clock
+from ..config import PlannerSettings
+from ..errors import ProblemError
+
+if TYPE_CHECKING:
+    from ..traveltime import TravelTimes
 
 __all__ = [
     "CIRCUITY",
     "DEFAULT_BREAK_MINUTES",
     "DEFAULT_BREAK_WINDOW",
-    "DEFAULT_DEPOTS",
     "DEFAULT_SHIFT_END",
     "DEFAULT_SHIFT_START",
-    "DEFAULT_STOP_MINUTES",
     "DEFAULT_WEEKDAYS",
     "LOCAL_SPEED_KMH",
-    "WEEKDAYS",
+    "PLANNER_DEFAULTS",
     "Day",
     "Location",
     "Pattern",
     "PlanProblem",
-    "ProblemError",
+    "Reason",
     "Stop",
     "TimeWindow",
     "TravelFunction",
+    "UnservedCode",
     "Van",
-    "clock",
-    "default_duration",
-    "default_frequency",
-    "format_clock",
+    "road_travel",
     "straight_line_travel",
 ]
 
 FloatArray = npt.NDArray[np.float64]
 
-#: Weekday names, Monday first (index = weekday number).
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-#: A van day from 09:30 to 16:30 (real UK timetables: 09:30-10:00 to 16:30).
-DEFAULT_SHIFT_START = 9 * 60 + 30.0
-DEFAULT_SHIFT_END = 16 * 60 + 30.0
-#: A 30-minute lunch taken between 12:00 and 14:00.
-DEFAULT_BREAK_MINUTES = 30.0
-#: Vans work Monday to Friday unless told otherwise.
-DEFAULT_WEEKDAYS = (0, 1, 2, 3, 4)
-#: The median stop of 5,482 real UK timetable stops lasts 20 minutes.
-DEFAULT_STOP_MINUTES = 20.0
+#: The planner's defaults (real UK timetables), from :class:`~outreach_map.config.PlannerSettings`.
+PLANNER_DEFAULTS = PlannerSettings()
+#: A van day from 09:30 to 16:30, in minutes after midnight.
+DEFAULT_SHIFT_START = clock(PLANNER_DEFAULTS.shift_start)
+DEFAULT_SHIFT_END = clock(PLANNER_DEFAULTS.shift_end)
+#: A 30-minute lunch (taken between 12:00 and 14:00: :data:`DEFAULT_BREAK_WINDOW`).
+DEFAULT_BREAK_MINUTES = PLANNER_DEFAULTS.lunch_minutes
+#: Vans work Monday to Friday unless told otherwise (weekday numbers).
+DEFAULT_WEEKDAYS = tuple(WEEKDAYS.index(d) for d in PLANNER_DEFAULTS.weekdays)
 #: Road distance / straight line, and local speed, measured from 4,589 real mobile-library legs.
 CIRCUITY = 1.32
 LOCAL_SPEED_KMH = 40.0
 
-_CLOCK_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+class UnservedCode(StrEnum):
+    """Why a stop is not served, for programs (``code`` of an unserved stop in ``plan.json``)."""
+
+    #: Too far for a shift, too heavy for the van, or its time windows cannot be reached.
+    UNREACHABLE = "unreachable"
+    #: No van works on its allowed days.
+    NO_VAN_DAY = "no_van_day"
+    #: Not enough van time: lower priority than the served stops, or no run has room.
+    VAN_TIME = "van_time"
+    #: One clock time could not be kept on every visit.
+    SAME_TIME = "same_time"
+    #: No room around the lunch break and the time windows.
+    LUNCH = "lunch"
 
 
-class ProblemError(OutreachError):
-    """A plan request that is malformed or cannot be met (names the stop, van or field)."""
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a stop is not served: a code for programs, a sentence for people (set where the reason is known)."""
 
+    code: UnservedCode
+    text: str
 
-def clock(value: str | float) -> float:
-    """Minutes after midnight from ``"HH:MM"`` (numbers pass through).
-
-    Examples
-    --------
-    >>> clock("09:30")
-    570.0
-    """
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    match = _CLOCK_RE.match(str(value).strip())
-    if match is None:
-        msg = f"{value!r} is not a time of day; expected HH:MM"
-        raise ProblemError(msg)
-    return int(match.group(1)) * 60.0 + int(match.group(2))
-
-
-def format_clock(minutes: float) -> str:
-    """``"HH:MM"`` for minutes after midnight, rounded to the nearest minute.
-
-    Examples
-    --------
-    >>> format_clock(615)
-    '10:15'
-    """
-    total = round(minutes)
-    return f"{total // 60:02d}:{total % 60:02d}"
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +142,7 @@ class TimeWindow:
 
 
 #: Lunch between 12:00 and 14:00.
-DEFAULT_BREAK_WINDOW = TimeWindow(12 * 60.0, 14 * 60.0)
+DEFAULT_BREAK_WINDOW = TimeWindow.parse(PLANNER_DEFAULTS.lunch_window)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,51 +164,6 @@ class Location:
     @property
     def has_latlon(self) -> bool:
         return self.lat is not None and self.lon is not None
-
-
-#: The three market-town libraries that served as mobile-library depots.
-DEFAULT_DEPOTS: Mapping[str, Location] = MappingProxyType(
-    {
-        "daventry": Location("daventry-library", "Daventry Library", 52.2569, -1.1607),
-        "towcester": Location("towcester-library", "Towcester Library", 52.133774, -0.98914),
-        "brackley": Location("brackley-library", "Brackley Library", 52.028614, -1.150353),
-    }
-)
-
-
-def default_duration(population: int) -> float:
-    """Minutes a van stays at a stop, by population band.
-
-    Real UK timetables: median 20 minutes, middle half 15-30, 90th percentile
-    45. Hamlets (under 250 people) get 15, villages under 1,000 get 20, under
-    2,500 get 30, larger places 45.
-    """
-    if population < 250:
-        return 15.0
-    if population < 1000:
-        return DEFAULT_STOP_MINUTES
-    if population < 2500:
-        return 30.0
-    return 45.0
-
-
-def default_frequency(population: int, cycle_weeks: int) -> int:
-    """Weeks between visits, by population band, made to divide the cycle.
-
-    Real UK timetables visit most stops every 4 weeks (2,455 stops), many
-    fortnightly (1,605), fewer every 3 weeks (771) and few weekly (65). Here:
-    5,000 people or more weekly, 1,500 or more fortnightly, else every 4 weeks;
-    then the divisor of ``cycle_weeks`` nearest to that (the less frequent one on
-    a tie).
-
-    Examples
-    --------
-    >>> default_frequency(2000, 4), default_frequency(2000, 3), default_frequency(300, 4)
-    (2, 3, 4)
-    """
-    wanted = 1 if population >= 5000 else 2 if population >= 1500 else 4
-    divisors = [f for f in range(1, cycle_weeks + 1) if cycle_weeks % f == 0]
-    return min(divisors, key=lambda f: (abs(f - wanted), -f))
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,7 +319,7 @@ class PlanProblem:
     same_time
         Whether every visit of a stop must be at the same clock time (timetables).
     unservable
-        Stops no van can serve, with the reason (only when built with
+        Stops no van can serve, with the :class:`Reason` (only when built with
         ``strict=False``; a strict build raises instead).
     network
         Where the travel times come from, and whether they are approximate.
@@ -389,7 +335,7 @@ class PlanProblem:
     cycle_weeks: int | None = None
     start_date: date | None = None
     same_time: bool = False
-    unservable: Mapping[str, str] = field(default_factory=dict)
+    unservable: Mapping[str, Reason] = field(default_factory=dict)
     network_source: str = "unspecified"
     approximate: bool = True
 
@@ -455,5 +401,34 @@ def straight_line_travel(*, circuity: float = CIRCUITY, speed_kmh: float = LOCAL
         a = np.sin(dlat / 2) ** 2 + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
         km = 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))) * circuity
         return km / speed_kmh * 60.0, km
+
+    return travel
+
+
+@dataclass(frozen=True, slots=True)
+class _Spot:
+    id: str
+    lat: float
+    lon: float
+
+
+def road_travel(times: TravelTimes) -> TravelFunction:
+    """Travel by road on a network: minutes and km between locations (zero on the diagonal).
+
+    Locations need ``lat``/``lon``; they are snapped to the network as any place is.
+    """
+
+    def travel(locations: Sequence[Location]) -> tuple[FloatArray, FloatArray]:
+        missing = [loc.id for loc in locations if loc.lat is None or loc.lon is None]
+        if missing:
+            msg = f"location '{missing[0]}' has no lat/lon; a road network needs coordinates"
+            raise ProblemError(msg)
+        spots = [_Spot(loc.id, float(loc.lat or 0.0), float(loc.lon or 0.0)) for loc in locations]
+        matrix = times.matrix(spots, spots, with_distance=True)
+        metres = matrix.metres if matrix.metres is not None else np.zeros_like(matrix.seconds)
+        minutes, km = matrix.minutes.copy(), metres / 1000.0
+        np.fill_diagonal(minutes, 0.0)
+        np.fill_diagonal(km, 0.0)
+        return minutes, km
 
     return travel

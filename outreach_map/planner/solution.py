@@ -1,7 +1,7 @@
-"""What the planner returns: runs with timed visits and breaks, timetable entries, unserved stops.
+"""What the solver returns: runs with timed visits and breaks, timetable entries, unserved stops.
 
-A :class:`Plan` holds everything later steps need (plan.json, the public
-timetable, ICS, GPX, GeoJSON, locking and re-planning): for every van-day run
+A :class:`Solution` holds everything later steps need (the published
+:class:`~outreach_map.published.Timetable` is made from it): for every van-day run
 the ordered visits with arrival and departure, the lunch break, the minutes
 driven and the distance; for every served stop its pattern, weekday, weeks and
 clock time; for every stop not served the reason.
@@ -14,12 +14,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from types import MappingProxyType
 
-from .problem import WEEKDAYS, Day, Pattern, PlanProblem, format_clock
+from ..clock import WEEKDAYS, format_clock
+from .problem import Day, Pattern, PlanProblem, UnservedCode
 
-__all__ = ["Assignment", "Lunch", "Plan", "Run", "SolveStats", "Unserved", "Visit"]
-
-#: Codes of :attr:`Unserved.code`.
-UNSERVED_CODES = ("unreachable", "no_van_day", "van_time", "same_time", "lunch")
+__all__ = ["Assignment", "Lunch", "Plan", "Run", "Solution", "SolveStats", "Unserved", "Visit"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,16 +143,14 @@ class Assignment:
 class Unserved:
     """A stop the plan does not serve, and why.
 
-    ``code`` is one of ``unreachable`` (too far for a shift, too heavy, or its
-    windows cannot be reached), ``no_van_day`` (no van works on its allowed
-    days), ``van_time`` (not enough van time; lower priority than the served
-    stops), ``same_time`` (could not keep one clock time on every visit) and
-    ``lunch`` (no room around the lunch break).
+    ``code`` says why for programs (see :class:`~outreach_map.planner.problem.UnservedCode`),
+    ``reason`` for people; both are set where the reason is known, never parsed from each other
+    (``code`` is ``None`` only for a published timetable that was written without codes).
     """
 
     stop: str
     stop_index: int
-    code: str
+    code: UnservedCode | None
     reason: str
 
 
@@ -172,8 +168,8 @@ class SolveStats:
 
 
 @dataclass(frozen=True, eq=False)
-class Plan:
-    """The planner's answer to a :class:`~outreach_map.planner.problem.PlanProblem`."""
+class Solution:
+    """The solver's answer to a :class:`~outreach_map.planner.problem.PlanProblem` (times in minutes, floats)."""
 
     problem: PlanProblem
     runs: tuple[Run, ...]
@@ -239,3 +235,7 @@ class Plan:
             lines.append(f"population served {self.population_served} of {self.population_total}")
         lines.extend(f"unserved {u.stop}: {u.reason}" for u in self.unserved)
         return "\n".join(lines)
+
+
+#: The old name of :class:`Solution`, kept for ``benchmarks/bench_pvrp.py`` until the solver branch is merged.
+Plan = Solution

@@ -35,7 +35,7 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
-from .problem import PlanProblem, TimeWindow
+from .problem import PlanProblem, Reason, TimeWindow, UnservedCode
 
 __all__ = ["RunSpec", "RunTimes", "TimetableResult", "align"]
 
@@ -77,7 +77,7 @@ class TimetableResult:
     """
 
     times: tuple[RunTimes | None, ...]
-    dropped: tuple[tuple[int, str], ...]
+    dropped: tuple[tuple[int, Reason], ...]
     step: float
     on_grid: float
 
@@ -88,8 +88,9 @@ class _System:
     def __init__(self, problem: PlanProblem, runs: list[RunSpec], gaps: list[int | None], share: bool) -> None:
         self.problem = problem
         self.runs = runs
-        self.lb: list[float] = []
-        self.ub: list[float] = []
+        self.share = share
+        self.lower: list[float] = []
+        self.upper: list[float] = []
         self.is_visit: list[bool] = []
         self.owner: list[tuple[int, int]] = []  # (run, position) or (run, -1) for break/-2 for return
         self.adj: list[list[tuple[int, float]]] = []
@@ -109,8 +110,8 @@ class _System:
                     if multi:
                         shared[stop] = v
                 if window is not None:
-                    self.lb[v] = max(self.lb[v], window.start)
-                    self.ub[v] = min(self.ub[v], window.end)
+                    self.lower[v] = max(self.lower[v], window.start)
+                    self.upper[v] = min(self.upper[v], window.end)
                 ids.append(v)
             self.visit_var.append(ids)
             gap = gaps[r]
@@ -124,13 +125,13 @@ class _System:
             self.end_var.append(e)
             self._chain(r, run, ids, b, gap, e)
 
-    def _var(self, lb: float, ub: float, visit: bool, owner: tuple[int, int]) -> int:
-        self.lb.append(lb)
-        self.ub.append(ub)
+    def _var(self, lower: float, upper: float, visit: bool, owner: tuple[int, int]) -> int:
+        self.lower.append(lower)
+        self.upper.append(upper)
         self.is_visit.append(visit)
         self.owner.append(owner)
         self.adj.append([])
-        return len(self.lb) - 1
+        return len(self.lower) - 1
 
     def _edge(self, i: int, j: int, w: float) -> None:
         self.adj[i].append((j, w))
@@ -146,9 +147,9 @@ class _System:
         # the first visit (or the return, for an empty run) from the depot
         if n:
             if gap == 0 and b is not None:
-                self.lb[b] = max(self.lb[b], van.shift_start)
+                self.lower[b] = max(self.lower[b], van.shift_start)
                 self._edge(b, ids[0], brk + first_leg)
-            self.lb[ids[0]] = max(self.lb[ids[0]], van.shift_start + first_leg + (brk if gap == 0 else 0.0))
+            self.lower[ids[0]] = max(self.lower[ids[0]], van.shift_start + first_leg + (brk if gap == 0 else 0.0))
         for k in range(1, n + 1):
             src = ids[k - 1]
             leg = float(p.minutes[locs[k], locs[k + 1]])
@@ -159,7 +160,7 @@ class _System:
             self._edge(src, dst, durs[k] + leg)
         if gap == n + 1 and b is not None:
             self._edge(e, b, 0.0)
-            self.ub[e] = self.ub[e] - brk
+            self.upper[e] = self.upper[e] - brk
         if van.max_duration is not None and n:
             # return - departure <= max_duration, departure = first start - first leg (or the break at the depot)
             if gap == 0 and b is not None:
@@ -172,7 +173,7 @@ class _System:
         x, _, _ = self.solve(0.0, bounded=False)
         if x is None:
             return math.inf
-        return sum(max(0.0, v - u) for v, u in zip(x, self.ub, strict=True))
+        return sum(max(0.0, v - u) for v, u in zip(x, self.upper, strict=True))
 
     def solve(
         self, step: float | list[float], *, bounded: bool = True
@@ -181,15 +182,15 @@ class _System:
 
         ``step`` is the grid of visit starts (one for all, or one per variable; 0 = exact).
         """
-        n = len(self.lb)
+        n = len(self.lower)
         grid = step if isinstance(step, list) else [step if self.is_visit[i] else 0.0 for i in range(n)]
-        x = [math.ceil(v / grid[i] - _EPS) * grid[i] if grid[i] > 0 else v for i, v in enumerate(self.lb)]
+        x = [math.ceil(v / grid[i] - _EPS) * grid[i] if grid[i] > 0 else v for i, v in enumerate(self.lower)]
         pred = [-1] * n
         updates = [0] * n
         queue = deque(range(n))
         queued = [True] * n
         for i in range(n):
-            if bounded and x[i] > self.ub[i] + _EPS:
+            if bounded and x[i] > self.upper[i] + _EPS:
                 return None, i, [i]
         while queue:
             i = queue.popleft()
@@ -202,7 +203,7 @@ class _System:
                     x[j] = v
                     pred[j] = i
                     updates[j] += 1
-                    if (bounded and x[j] > self.ub[j] + _EPS) or updates[j] > n + 1:
+                    if (bounded and x[j] > self.upper[j] + _EPS) or updates[j] > n + 1:
                         return None, j, self._chain_of(j, pred)
                     if not queued[j]:
                         queue.append(j)
@@ -263,7 +264,7 @@ def _on_grid(system: _System, step: float) -> tuple[list[float], float]:
     Returns the times and the share of visit variables on the requested grid.
     The exact system must be feasible, so this ends.
     """
-    n = len(system.lb)
+    n = len(system.lower)
     visits = [i for i in range(n) if system.is_visit[i]]
     grid = [step if system.is_visit[i] else 0.0 for i in range(n)]
     while True:
@@ -307,7 +308,7 @@ def align(
     """
     share = problem.same_time
     runs = list(runs)
-    dropped: list[tuple[int, str]] = []
+    dropped: list[tuple[int, Reason]] = []
     gaps = [_initial_gap(problem, run) for run in runs]
     tried: set[tuple[int, int, float]] = set()
     while True:
@@ -319,51 +320,75 @@ def align(
             return TimetableResult(tuple(times), tuple(dropped), step, on_grid)
         involved_runs = sorted({system.owner[v][0] for v in chain})
         # 1. move breaks: the single change that most reduces the total violation, runs in the conflict first
-        current = system.violation()
-        best: tuple[float, int, int] | None = None
-        others = [r for r in range(len(runs)) if r not in involved_runs]
-        for group in (involved_runs, others):
-            for r in group:
-                if gaps[r] is None:
-                    continue
-                for gap in range(len(runs[r].stops) + 2):
-                    if gap == gaps[r] or (r, gap, current) in tried:
-                        continue
-                    tried.add((r, gap, current))
-                    trial = list(gaps)
-                    trial[r] = gap
-                    v = _System(problem, runs, trial, share).violation()
-                    if v < current - _EPS and (best is None or v < best[0]):
-                        best = (v, r, gap)
-            if best is not None:
-                break
-        if best is not None:
-            gaps[best[1]] = best[2]
+        move = _best_break_move(problem, system, runs, gaps, involved_runs, tried)
+        if move is not None:
+            gaps[move[0]] = move[1]
             continue
         # 2. drop the stop of least population in the conflict
-        stops_in_chain = [runs[system.owner[v][0]].stops[system.owner[v][1]] for v in chain if system.is_visit[v]]
-        if not stops_in_chain:
-            stops_in_chain = [s for r in involved_runs for s in runs[r].stops]
-        if not stops_in_chain or (max_drops is not None and len(dropped) >= max_drops):
+        victim = _victim(problem, system, runs, chain, involved_runs)
+        if victim is None or (max_drops is not None and len(dropped) >= max_drops):
             times_none: list[RunTimes | None] = [None] * len(runs)
             return TimetableResult(tuple(times_none), tuple(dropped), step, 0.0)
-        # a conflict between runs comes from a stop shared by them: drop one of those first
-        shared_in_chain = [s for s in stops_in_chain if share and problem.stops[s].visits > 1]
-        pool = shared_in_chain or stops_in_chain
-        victim = min(pool, key=lambda s: (problem.stops[s].population, problem.stops[s].visits, s))
-        shared = share and problem.stops[victim].visits > 1
-        reason = (
-            "could not keep the same time on every visit within the shifts and lunch breaks"
-            if shared
-            else "no time left for the visit around the lunch break and time windows"
+        dropped.append((victim, _drop_reason(problem, victim)))
+        runs, gaps = _without(runs, gaps, victim)
+
+
+def _best_break_move(
+    problem: PlanProblem, system: _System, runs: list[RunSpec], gaps: list[int | None], involved: list[int],
+    tried: set[tuple[int, int, float]],
+) -> tuple[int, int] | None:  # fmt: skip
+    """The break position change (run, gap) that most reduces the total violation, runs in the conflict first."""
+    current = system.violation()
+    best: tuple[float, int, int] | None = None
+    others = [r for r in range(len(runs)) if r not in involved]
+    for group in (involved, others):
+        for r in group:
+            if gaps[r] is None:
+                continue
+            for gap in range(len(runs[r].stops) + 2):
+                if gap == gaps[r] or (r, gap, current) in tried:
+                    continue
+                tried.add((r, gap, current))
+                trial = list(gaps)
+                trial[r] = gap
+                v = _System(problem, runs, trial, system.share).violation()
+                if v < current - _EPS and (best is None or v < best[0]):
+                    best = (v, r, gap)
+        if best is not None:
+            return best[1], best[2]
+    return None
+
+
+def _victim(
+    problem: PlanProblem, system: _System, runs: list[RunSpec], chain: list[int], involved: list[int]
+) -> int | None:
+    """The stop to drop from a conflict: one shared by several runs if any, then the least population."""
+    in_chain = [runs[system.owner[v][0]].stops[system.owner[v][1]] for v in chain if system.is_visit[v]]
+    if not in_chain:
+        in_chain = [s for r in involved for s in runs[r].stops]
+    if not in_chain:
+        return None
+    # a conflict between runs comes from a stop shared by them: drop one of those first
+    shared = [s for s in in_chain if system.share and problem.stops[s].visits > 1]
+    return min(shared or in_chain, key=lambda s: (problem.stops[s].population, problem.stops[s].visits, s))
+
+
+def _drop_reason(problem: PlanProblem, victim: int) -> Reason:
+    if problem.same_time and problem.stops[victim].visits > 1:
+        return Reason(
+            UnservedCode.SAME_TIME, "could not keep the same time on every visit within the shifts and lunch breaks"
         )
-        dropped.append((victim, reason))
-        new_runs = []
-        for r, run in enumerate(runs):
-            keep = [k for k, s in enumerate(run.stops) if s != victim]
-            if len(keep) != len(run.stops):
-                gaps[r] = None if gaps[r] is None else min(gaps[r] or 0, len(keep) + 1)
-            new_runs.append(
-                RunSpec(run.van, run.day, tuple(run.stops[k] for k in keep), tuple(run.windows[k] for k in keep))
-            )
-        runs = new_runs
+    return Reason(UnservedCode.LUNCH, "no time left for the visit around the lunch break and time windows")
+
+
+def _without(runs: list[RunSpec], gaps: list[int | None], victim: int) -> tuple[list[RunSpec], list[int | None]]:
+    """The runs with every visit of ``victim`` taken out, and their break gaps kept in range."""
+    new_runs, new_gaps = [], list(gaps)
+    for r, run in enumerate(runs):
+        keep = [k for k, s in enumerate(run.stops) if s != victim]
+        if len(keep) != len(run.stops):
+            new_gaps[r] = None if gaps[r] is None else min(gaps[r] or 0, len(keep) + 1)
+        new_runs.append(
+            RunSpec(run.van, run.day, tuple(run.stops[k] for k in keep), tuple(run.windows[k] for k in keep))
+        )
+    return new_runs, new_gaps

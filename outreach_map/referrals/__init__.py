@@ -8,9 +8,9 @@
 
 from __future__ import annotations
 
+from ..config import MailSettings as MailSettings
 from .crypto import ClientCipher as ClientCipher
 from .crypto import load_cipher as load_cipher
-from .notify import MailSettings as MailSettings
 from .notify import notify_referral as notify_referral
 from .retention import purge_expired as purge_expired
 from .workflow import NEEDS as NEEDS

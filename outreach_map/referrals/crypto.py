@@ -60,10 +60,8 @@ class ClientCipher:
             raise ReferralError(msg) from None
 
 
-def load_cipher(instance_dir: Path, environ: dict[str, str] | None = None) -> ClientCipher:
-    """The cipher from the environment, else from (or a new key in) the instance folder."""
-    env = os.environ if environ is None else environ
-    configured = env.get(KEY_ENV)
+def load_cipher(instance_dir: Path, configured: str | None = None) -> ClientCipher:
+    """The cipher of the configured key(s) (``OUTREACH_REFERRAL_KEY``), else of (a new) key in the instance folder."""
     if configured:
         return ClientCipher.from_keys([k.encode("ascii") for k in configured.split(",")])
     path = instance_dir / KEY_FILE

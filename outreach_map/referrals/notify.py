@@ -11,45 +11,17 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from dataclasses import dataclass
 from email.message import EmailMessage
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..config import MailSettings
 from ..db.models import Membership, Organization, Referral, Service, Steward, User
 
 __all__ = ["MailSettings", "notify_referral", "referral_message", "referral_recipients", "send_mail"]
 
 log = logging.getLogger("outreach_map.referrals")
-
-
-@dataclass(frozen=True, slots=True)
-class MailSettings:
-    """How to send email (``[mail]`` in ``outreach.toml``, or ``OUTREACH_SMTP_*``).
-
-    Parameters
-    ----------
-    host, port
-        The SMTP server; no host means email is off (and says so).
-    sender
-        The From address.
-    site_url
-        The site's address, for links in messages.
-    """
-
-    host: str | None = None
-    port: int = 25
-    sender: str = "outreach-map@localhost"
-    username: str | None = None
-    password: str | None = None
-    starttls: bool = False
-    site_url: str = "http://127.0.0.1:5000"
-    timeout_s: float = 10.0
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.host)
 
 
 def referral_recipients(session: Session, service_id: str) -> list[str]:

@@ -1,34 +1,32 @@
-"""The web site: a thin Flask layer over the core (public, plan, schedule, api, auth).
+"""The web site: a thin Flask layer over the core (public, coverage, schedule, api, auth).
 
-``create_app(test_config=None)``: defaults, then environment, then the test
-overrides; blueprints registered inside the factory. The data set, the road
-network and the travel-time engine are loaded once per application.
+``create_app(settings=None, test_config=None)``: the :class:`~outreach_map.config.Settings`
+(loaded from the environment and ``outreach.toml`` by :func:`~outreach_map.config.load_settings`
+when not given), then the test overrides; blueprints registered inside the
+factory. The data set, the road network and the travel-time engine are loaded
+once per application. Nothing here reads the environment.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFProtect
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, NotFound
 
-from ..config import load_settings
+from ..config import PROJECT_ROOT, Settings, load_settings
+from ..errors import EntryNotFoundError, OutreachError, PermissionDeniedError
 from .resources import Resources
 
 __all__ = ["create_app"]
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
 
 def _secret_key(instance: Path) -> str:
-    """``OUTREACH_SECRET_KEY``, else a random key kept in the instance folder (never a fixed one)."""
-    configured = os.environ.get("OUTREACH_SECRET_KEY")
-    if configured:
-        return configured
+    """A random key kept in the instance folder (never a fixed one), made on first use."""
     path = instance / "secret_key"
     if not path.exists():
         instance.mkdir(parents=True, exist_ok=True)
@@ -37,52 +35,67 @@ def _secret_key(instance: Path) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+def _flask_config(settings: Settings) -> dict[str, Any]:
+    """Flask's configuration from the settings (``test_config`` may override any key)."""
+    return {
+        "DATA_DIR": str(settings.data_dir),
+        "ROUTES_DIR": str(settings.routes_dir),
+        "CACHE_DIR": str(settings.cache_dir),
+        "MAX_SNAP_KM": settings.roads.max_snap_km,
+        "ROADS": settings.roads.network,
+        "DATABASE_URL": settings.web.database_url,
+        "TILES": settings.web.tiles,
+        "QUICK_EXIT_URL": settings.web.quick_exit_url,
+        "SECRET_KEY": settings.web.secret_key,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": 0,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application.
 
     Parameters
     ----------
+    settings
+        Paths, roads, planner and web settings (default: :func:`~outreach_map.config.load_settings`).
     test_config
-        Overrides (``DATA_DIR``, ``ROUTES_DIR``, ``DATABASE_URL``, ``TILES``,
-        ``SECRET_KEY``, ``TESTING``, ``WTF_CSRF_ENABLED``...).
+        Overrides of Flask's configuration (``DATA_DIR``, ``ROUTES_DIR``,
+        ``CACHE_DIR``, ``DATABASE_URL``, ``TILES``, ``ROADS``, ``SECRET_KEY``,
+        ``TESTING``, ``WTF_CSRF_ENABLED``...).
     """
-    instance = Path(os.environ.get("OUTREACH_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+    settings = settings or load_settings()
     app = Flask(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder="static",
-        instance_path=str(instance.resolve()),
+        instance_path=str(settings.instance_dir.resolve()),
     )
-    settings = load_settings()
-    app.config.from_mapping(
-        DATA_DIR=str(settings.data_dir),
-        ROUTES_DIR=str(PROJECT_ROOT / "routes"),
-        CACHE_DIR=str(settings.cache_dir),
-        MAX_SNAP_KM=settings.roads.max_snap_km,
-        DATABASE_URL=os.environ.get("OUTREACH_DATABASE_URL"),
-        TILES=os.environ.get("OUTREACH_TILES", "osm"),
-        QUICK_EXIT_URL="https://www.bbc.co.uk/weather",
-        ROADS=os.environ.get("OUTREACH_ROADS") or None,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        REMEMBER_COOKIE_DURATION=0,
-        WTF_CSRF_TIME_LIMIT=None,
-    )
+    app.config.from_mapping(_flask_config(settings))
     if test_config:
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
-    app.extensions["outreach"] = Resources.from_config(app.config, Path(app.instance_path))
+    app.extensions["outreach"] = Resources.from_config(app.config, Path(app.instance_path), settings)
+    _register(app)
+    return app
+
+
+def _register(app: Flask) -> None:
+    """Blueprints, CSRF, login, error pages and security headers."""
     csrf = CSRFProtect(app)
 
-    from . import api, assets, auth, plan, public, schedule
+    from . import api, assets, auth, coverage, directory, public, schedule
 
     app.register_blueprint(assets.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
-    app.register_blueprint(plan.bp)
+    app.register_blueprint(coverage.bp)
     app.register_blueprint(schedule.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(directory.bp)
     csrf.exempt(api.bp)  # read-only JSON API: no forms, no cookies; other methods get 405
     auth.init_login(app)
 
@@ -95,6 +108,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def http_error(error: HTTPException) -> tuple[str, int]:
         return render_template("error.html", error=error), error.code or 500
 
+    @app.errorhandler(PermissionDeniedError)
+    def denied(error: PermissionDeniedError) -> tuple[str, int]:
+        """Not allowed (the attempt is already in the audit log); the message names no entry."""
+        return render_template("error.html", error=Forbidden(description=str(error))), 403
+
+    @app.errorhandler(EntryNotFoundError)
+    def missing(error: EntryNotFoundError) -> tuple[str, int]:
+        return render_template("error.html", error=NotFound(description=str(error))), 404
+
+    @app.errorhandler(OutreachError)
+    def user_error(error: OutreachError) -> tuple[str, int]:
+        """A user's mistake that a view did not answer itself: 400 with the sentence that names it."""
+        return render_template("error.html", error=BadRequest(description=str(error))), 400
+
     @app.errorhandler(Exception)
     def server_error(error: Exception) -> tuple[str, int]:  # pragma: no cover - exercised in a test by a fault
         app.logger.exception("unhandled error", exc_info=error)
@@ -106,5 +133,3 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         return response
-
-    return app

@@ -1,6 +1,6 @@
-"""JSON API: Open Referral UK 3.0 read endpoints under /api/openreferral, plus villages, coverage, plans.
+"""JSON API: Open Referral UK 3.0 read endpoints under /api/openreferral, plus villages, coverage, timetables.
 
-Thin views: parse with :mod:`outreach_map.openreferral`, call the core, return
+Thin views: parse with :mod:`outreach_map.openreferral` (or :mod:`outreach_map.publicjson`), call the core, return
 JSON. Every response (errors too) carries ``Access-Control-Allow-Origin: *``;
 there are no API keys. Bad query parameters answer 400 with
 ``{"error": ..., "parameter": ...}``, unknown ids 404, anything unexpected
@@ -19,7 +19,8 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from .. import openreferral as oruk
 from ..coverage import compute_coverage, facilities_of
-from ..published import public_plan
+from ..errors import OutreachError, QueryError
+from ..publicjson import coverage_json, parse_coverage_query, timetable_json, villages_json
 from .resources import resources
 
 __all__ = ["bp"]
@@ -34,9 +35,14 @@ def cors(response: Response) -> Response:
     return response
 
 
-@bp.errorhandler(oruk.QueryError)
-def bad_query(error: oruk.QueryError) -> ResponseReturnValue:
+@bp.errorhandler(QueryError)
+def bad_query(error: QueryError) -> ResponseReturnValue:
     return jsonify({"error": f"'{error.parameter}' {error.problem}", "parameter": error.parameter, "status": 400}), 400
+
+
+@bp.errorhandler(OutreachError)
+def user_error(error: OutreachError) -> ResponseReturnValue:
+    return jsonify({"error": str(error), "status": 400}), 400
 
 
 @bp.errorhandler(HTTPException)
@@ -125,26 +131,26 @@ def taxonomy_term(term_id: str) -> ResponseReturnValue:
 
 @bp.get("/villages")
 def villages() -> ResponseReturnValue:
-    return jsonify(oruk.villages_json(resources().data.villages))
+    return jsonify(villages_json(resources().data.villages))
 
 
 @bp.get("/coverage")
 def coverage() -> ResponseReturnValue:
     res = resources()
     data = res.data
-    query = oruk.parse_coverage_query(request.args, data.directory.kind_terms())
+    query = parse_coverage_query(request.args, data.directory.kind_terms())
     facilities = facilities_of(data.directory, query.kind, include_examples=not query.real_only)
     result = compute_coverage(
         list(data.villages), facilities, res.times(query.mode), kind=query.kind, threshold=query.threshold
     )
-    return jsonify(oruk.coverage_json(result))
+    return jsonify(coverage_json(result))
 
 
 @bp.get("/plans/<plan_id>")
 def plan(plan_id: str) -> ResponseReturnValue:
     res = resources()
-    found = next((p for p in res.plans() if p.plan_id == plan_id), None)
-    body = None if found is None else public_plan(found, res.data.directory)
+    found = next((t for t in res.timetables() if t.plan_id == plan_id), None)
+    body = None if found is None else timetable_json(found, res.data.directory)
     if found is not None and body is None:
         current_app.logger.warning("plan %s withheld: a stop is at or near a confidential location", plan_id)
     return _found(body, "published plan")

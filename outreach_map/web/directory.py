@@ -45,7 +45,6 @@ from ..errors import (
     EditConflictError,
     EntryNotFoundError,
     InvalidEntryError,
-    OutreachError,
     PermissionDeniedError,
 )
 from .auth import staff_required
@@ -381,18 +380,3 @@ def users() -> ResponseReturnValue:
         orgs = list(session.scalars(select(Organization).order_by(Organization.name)))
         manageable = [o for o in orgs if actor.administers(o.id)]
     return render_template("directory/users.html", members=list_users(resources().engine), orgs=manageable)
-
-
-@bp.errorhandler(PermissionDeniedError)
-def denied(error: PermissionDeniedError) -> ResponseReturnValue:
-    return render_template("error.html", error=None, message=str(error)), 403
-
-
-@bp.errorhandler(EntryNotFoundError)
-def not_found(error: EntryNotFoundError) -> ResponseReturnValue:
-    return render_template("error.html", error=None, message=str(error)), 404
-
-
-@bp.errorhandler(OutreachError)
-def bad_request(error: OutreachError) -> ResponseReturnValue:
-    return render_template("error.html", error=None, message=str(error)), 400

@@ -11,13 +11,18 @@ from datetime import date
 from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
-from ..errors import InvalidPostcodeError, OutreachError, UnknownPostcodeError, UnknownVillageError
+from ..errors import (
+    InvalidPostcodeError,
+    OutreachError,
+    PointOutsideNetworkError,
+    UnknownPostcodeError,
+    UnknownVillageError,
+)
 from ..geodesy import straight_line_m
 from ..lookup import Place, resolve_place
 from ..maps import render_fragments, search_map
-from ..published import next_visits, public_plan
+from ..published import next_visits, public_timetable
 from ..search import nearby_services
-from ..traveltime import PointOutsideNetworkError
 from .resources import resources
 
 __all__ = ["bp"]
@@ -82,12 +87,12 @@ def village(village_id: str) -> ResponseReturnValue:
         return render_template("not_found.html", q=village_id, suggestions=suggestions, problem="village"), 404
     place = Place(found.id, found.name, found.lat, found.lon, "village")
     result = nearby_services(res.data, res.times("drive"), place)
-    plans = [p for p in res.plans() if public_plan(p, res.data.directory) is not None]
+    timetables = [t for t in res.timetables() if public_timetable(t, res.data.directory) is not None]
     stop_ids = {
-        stop_id for plan in plans for stop_id, stop in plan.stops.items()
-        if stop_id == found.id or straight_line_m(found.lat, found.lon, stop["lat"], stop["lon"]) / 1000 <= NEAR_STOP_KM
+        stop.id for timetable in timetables for stop in timetable.stops
+        if stop.id == found.id or straight_line_m(found.lat, found.lon, stop.lat, stop.lon) / 1000 <= NEAR_STOP_KM
     }  # fmt: skip
-    visits = next_visits(plans, stop_ids, today=date.today(), count=4) if stop_ids else []
+    visits = next_visits(timetables, stop_ids, today=date.today(), count=4) if stop_ids else []
     fragments = render_fragments(search_map(result, res.map_settings()))
     return render_template("village.html", village=found, result=result, visits=visits, map=fragments)
 

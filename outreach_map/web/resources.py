@@ -1,7 +1,9 @@
-"""Resources an application loads once: data, road network, travel times, database."""
+"""Resources an application loads once: data, road network, travel times, database, the live directory."""
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -11,11 +13,18 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.engine import Engine
 
-from ..accounts import database_url, make_engine
+from ..accounts import database_url
+from ..config import MailSettings, PlannerSettings, Settings
 from ..dataset import Dataset, load_dataset
+from ..db.engine import open_engine
+from ..directory import services_dir
+from ..directory.store import DirectoryStore, ensure_directory
 from ..maps import MapSettings
-from ..published import PublishedPlan, list_plans
+from ..planner.problem import Location
+from ..published import Timetable, list_timetables
+from ..referrals.crypto import ClientCipher, load_cipher
 from ..roads import RoadNetwork, load_roads
+from ..timetabling import market_town_depots
 from ..traveltime import TravelTimes
 
 __all__ = ["Resources", "resources"]
@@ -23,6 +32,8 @@ __all__ = ["Resources", "resources"]
 
 @dataclass(eq=False)
 class Resources:
+    """What the views share: paths and settings, and the data, network and engines loaded on first use."""
+
     data_dir: Path
     routes_dir: Path
     cache_dir: Path
@@ -30,28 +41,66 @@ class Resources:
     max_snap_m: float
     db_url: str
     tiles: str
+    instance_dir: Path
+    settings: Settings
     _times: dict[str, TravelTimes] = field(default_factory=dict)
+    _data: tuple[object, Dataset] | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any], instance: Path) -> Resources:
+    def from_config(cls, config: Mapping[str, Any], instance: Path, settings: Settings) -> Resources:
         return cls(
             data_dir=Path(config["DATA_DIR"]), routes_dir=Path(config["ROUTES_DIR"]),
             cache_dir=Path(config["CACHE_DIR"]), roads_name=config.get("ROADS"),
             max_snap_m=float(config["MAX_SNAP_KM"]) * 1000, db_url=database_url(instance, config.get("DATABASE_URL")),
-            tiles=config["TILES"],
+            tiles=config["TILES"], instance_dir=instance, settings=settings,
         )  # fmt: skip
 
+    @property
+    def planner(self) -> PlannerSettings:
+        return self.settings.planner
+
+    @property
+    def mail(self) -> MailSettings:
+        return self.settings.mail
+
     @cached_property
-    def data(self) -> Dataset:
+    def engine(self) -> Engine:
+        """The database, migrated and (on first use) seeded with the directory from ``data/services``."""
+        engine = open_engine(self.db_url)
+        ensure_directory(
+            engine, services_dir(self.data_dir), review_months=self.settings.directory.review_months,
+            lead_organization=self.settings.directory.lead_organization,
+        )  # fmt: skip
+        return engine
+
+    @cached_property
+    def store(self) -> DirectoryStore:
+        return DirectoryStore(self.engine)
+
+    @cached_property
+    def _static(self) -> Dataset:
         return load_dataset(self.data_dir)
+
+    @property
+    def data(self) -> Dataset:
+        """Villages and postcodes (loaded once) with the live directory (reloaded when it changes)."""
+        directory = self.store.directory()
+        cached = self._data
+        if cached is None or cached[0] is not directory:
+            with self._lock:
+                cached = (directory, dataclasses.replace(self._static, directory=directory))
+                self._data = cached
+        return cached[1]
+
+    @cached_property
+    def cipher(self) -> ClientCipher:
+        """The key that seals referred clients' details (``OUTREACH_REFERRAL_KEY``, else the instance folder)."""
+        return load_cipher(self.instance_dir, self.settings.referrals.key)
 
     @cached_property
     def network(self) -> RoadNetwork:
         return load_roads(self.data_dir, self.roads_name)
-
-    @cached_property
-    def engine(self) -> Engine:
-        return make_engine(self.db_url)
 
     def times(self, mode: str = "drive") -> TravelTimes:
         if mode not in self._times:
@@ -60,8 +109,14 @@ class Resources:
             )
         return self._times[mode]
 
-    def plans(self) -> list[PublishedPlan]:
-        return list_plans(self.routes_dir)
+    @cached_property
+    def depots(self) -> dict[str, Location]:
+        """The vans' depots in this data, by town."""
+        return market_town_depots(self.data)
+
+    def timetables(self) -> list[Timetable]:
+        """The published timetables, newest first."""
+        return list_timetables(self.routes_dir)
 
     def map_settings(self) -> MapSettings:
         return MapSettings(

@@ -1,4 +1,8 @@
-"""Schedulers' pages: set up a plan, run it in the background, review it on a map, publish it; downloads."""
+"""Schedulers' pages: set up a timetable request, plan it in the background, review it on a map, publish it.
+
+The planning itself is :func:`outreach_map.timetabling.make_timetable`, as for the ``plan`` command; this
+module turns the form into a request and shows the result.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,13 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask.typing import ResponseReturnValue
 
+from ..clock import WEEKDAYS
+from ..config import PlannerSettings
 from ..errors import OutreachError
-from ..exports import plan_document, publish_plan
-from ..maps import plan_map, render_fragments
-from ..planner import solve
-from ..planner.problem import DEFAULT_DEPOTS, WEEKDAYS
-from ..rounds import LOCK_LEVELS, assign_outreach, build_problem, parse_round_config, timetable_changes
+from ..exports import EXPORT_FILES, publish_timetable
+from ..maps import render_fragments, timetable_map
+from ..planner import Progress
+from ..timetabling import Attempt, SearchOptions, build_problem, make_timetable, parse_request
 from .auth import role_required
 from .jobs import Job, JobRunner
 from .resources import resources
@@ -22,7 +27,7 @@ from .resources import resources
 __all__ = ["bp"]
 
 bp = Blueprint("schedule", __name__, url_prefix="/schedule")
-DOWNLOADS = ("plan.json", "timetable.csv", "timetable.ics", "runs.gpx", "runs.geojson")
+DOWNLOADS = EXPORT_FILES
 MAX_TIME_LIMIT = 300
 
 
@@ -36,13 +41,13 @@ def _runner() -> JobRunner:
 @bp.get("/")
 @role_required("scheduler")
 def index() -> ResponseReturnValue:
-    return render_template("schedule.html", plans=resources().plans(), downloads=DOWNLOADS)
+    return render_template("schedule.html", plans=resources().timetables(), downloads=DOWNLOADS)
 
 
 @bp.get("/<plan_id>/<filename>")
 @role_required("scheduler")
 def download(plan_id: str, filename: str) -> ResponseReturnValue:
-    if filename not in DOWNLOADS or plan_id not in {p.plan_id for p in resources().plans()}:
+    if filename not in DOWNLOADS or plan_id not in {t.plan_id for t in resources().timetables()}:
         abort(404)
     return send_from_directory(resources().routes_dir / plan_id, filename, as_attachment=True)
 
@@ -52,29 +57,30 @@ def _next_monday() -> date:
     return today + timedelta(days=(7 - today.weekday()) % 7 or 7)
 
 
-def _form_defaults() -> dict[str, Any]:
+def _form_defaults(planner: PlannerSettings, depots: list[str]) -> dict[str, Any]:
+    """A new request: two vans from the first two depots and a third to fill in, with the planner's shift."""
+    towns = (depots + [""] * 3)[:3]
+    vans = [{"id": name, "depot": town, "shift": planner.shift, "weekdays": list(planner.weekdays) if name else []}
+            for name, town in zip(("north", "south", ""), towns, strict=True)]  # fmt: skip
     return {
         "plan_id": "draft", "cycle_weeks": "4", "start_date": _next_monday().isoformat(), "min_population": "150",
         "time_limit": "30", "lock_from": "", "outreach_days": ["Tue", "Thu"], "outreach_kind": "victim-support",
-        "vans": [
-            {"id": "north", "depot": "daventry", "shift": "09:30-16:30", "weekdays": list(WEEKDAYS[:5])},
-            {"id": "south", "depot": "towcester", "shift": "09:30-16:30", "weekdays": list(WEEKDAYS[:5])},
-            {"id": "", "depot": "brackley", "shift": "09:30-16:30", "weekdays": []},
-        ],
+        "vans": vans,
     }  # fmt: skip
 
 
-def _request_from_form(form: Any) -> tuple[dict[str, Any], dict[str, Any], float, str]:
+def _request_from_form(form: Any, defaults: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], float, str]:
     """The plan request (TOML-shaped tables), what to show back in the form, the time limit and the lock plan."""
-    shown = _form_defaults()
+    shown = dict(defaults)
     shown.update({k: form.get(k, shown[k]) for k in ("plan_id", "cycle_weeks", "start_date", "min_population",
                                                      "time_limit", "lock_from", "outreach_kind")})  # fmt: skip
     shown["outreach_days"] = form.getlist("outreach_days")
     vans, shown_vans = [], []
     for i in range(3):
+        default = defaults["vans"][i]
         van = {
-            "id": form.get(f"van{i}_id", "").strip(), "depot": form.get(f"van{i}_depot", "daventry"),
-            "shift": form.get(f"van{i}_shift", "09:30-16:30"), "weekdays": form.getlist(f"van{i}_weekdays"),
+            "id": form.get(f"van{i}_id", "").strip(), "depot": form.get(f"van{i}_depot", default["depot"]),
+            "shift": form.get(f"van{i}_shift", default["shift"]), "weekdays": form.getlist(f"van{i}_weekdays"),
         }  # fmt: skip
         shown_vans.append(van)
         if van["id"]:
@@ -110,40 +116,36 @@ def _request_from_form(form: Any) -> tuple[dict[str, Any], dict[str, Any], float
 @role_required("scheduler")
 def new() -> ResponseReturnValue:
     res = resources()
-    plans = res.plans()
-    context = {"depots": list(DEFAULT_DEPOTS), "weekdays": WEEKDAYS[:6], "plans": plans,
-               "kinds": res.data.directory.kind_terms()}  # fmt: skip
+    timetables = res.timetables()
+    defaults = _form_defaults(res.planner, list(res.depots))
+    context = {"depots": {town: depot.name for town, depot in res.depots.items()}, "weekdays": WEEKDAYS[:6],
+               "plans": timetables, "kinds": res.data.directory.kind_terms()}  # fmt: skip
     if request.method == "GET":
-        return render_template("schedule_new.html", form=_form_defaults(), error=None, **context)
+        return render_template("schedule_new.html", form=defaults, error=None, **context)
+    shown = defaults
     try:
-        tables, shown, time_limit, lock_from = _request_from_form(request.form)
-        config = parse_round_config(tables, Path("plan form"))
-        locked = next((p for p in plans if p.plan_id == lock_from), None) if lock_from else None
+        tables, shown, time_limit, lock_from = _request_from_form(request.form, defaults)
+        plan_request = parse_request(tables, Path("plan form"), depots=res.depots, defaults=res.planner)
+        locked = next((t for t in timetables if t.plan_id == lock_from), None) if lock_from else None
         data, times = res.data, res.times("drive")
-        build_problem(config, data, times, locked=locked)  # refuse a bad request now, not in the background
+        build_problem(plan_request, data, times, locked=locked)  # refuse a bad request now, not in the background
     except OutreachError as exc:
-        return render_template("schedule_new.html", form=locals().get("shown", _form_defaults()), error=str(exc),
-                               **context), 400  # fmt: skip
+        return render_template("schedule_new.html", form=shown, error=str(exc), **context), 400
 
-    def work(job: Job) -> dict[str, Any]:
-        served_before = {s["id"] for s in locked.raw["stops"] if "weekday" in s} if locked else set()
-        for lock in LOCK_LEVELS if locked else ("none",):
-            problem = build_problem(config, data, times, locked=locked, lock=lock)
+    def work(job: Job) -> Any:
+        def progress(report: Progress) -> None:
+            job.elapsed = report.elapsed
+            job.message = f"{report.phase}: {report.iterations} iterations, {report.distance:.0f} km"
 
-            def progress(report: Any) -> None:
-                job.elapsed = report.elapsed
-                job.message = f"{report.phase}: {report.iterations} iterations, {report.distance:.0f} km"
+        def attempt(tried: Attempt) -> None:
+            job.message = f"published entries locked: {tried.lock}" if locked else "planning"
 
-            plan = solve(problem, time_limit=time_limit, seed=0, progress=progress)
-            if not {u.stop for u in plan.unserved} & served_before:
-                break
-        outreach = assign_outreach(plan, config.outreach, data, times) if config.outreach else None
-        document = plan_document(plan, plan_id=config.plan_id, outreach=outreach)
-        changes = timetable_changes(locked.raw, document) if locked else None
-        return {"plan": plan, "outreach": outreach, "document": document, "changes": changes,
-                "compared_with": locked.plan_id if locked else None}  # fmt: skip
+        search = SearchOptions(time_limit=time_limit, seed=0)
+        return make_timetable(
+            plan_request, data, times, locked=locked, search=search, progress=progress, on_attempt=attempt
+        )
 
-    job = _runner().submit(config.plan_id, time_limit, work)
+    job = _runner().submit(plan_request.plan_id, time_limit, work)
     return redirect(url_for("schedule.job", job_id=job.id))
 
 
@@ -159,7 +161,7 @@ def job(job_id: str) -> ResponseReturnValue:
         found.elapsed = max(found.elapsed, _time.monotonic() - found.started)
     fragments = None
     if found.status == "done":
-        fragments = render_fragments(plan_map(found.result["document"], resources().map_settings()))
+        fragments = render_fragments(timetable_map(found.result.timetable, resources().map_settings()))
     return render_template("schedule_job.html", job=found, map=fragments, weekdays=WEEKDAYS)
 
 
@@ -180,10 +182,7 @@ def publish(job_id: str) -> ResponseReturnValue:
         abort(404)
     res = resources()
     try:
-        folder = publish_plan(
-            found.result["plan"], res.routes_dir, plan_id=found.result["document"]["plan_id"],
-            directory=res.data.directory, outreach=found.result["outreach"],
-        )  # fmt: skip
+        folder = publish_timetable(found.result.timetable, res.routes_dir, directory=res.data.directory)
     except OutreachError as exc:
         flash(str(exc), "error")
         return redirect(url_for("schedule.job", job_id=job_id))

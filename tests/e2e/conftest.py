@@ -72,7 +72,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     previous = os.environ.get("OUTREACH_INSTANCE_DIR")
     os.environ["OUTREACH_INSTANCE_DIR"] = str(root / "instance")
     app = create_app(
-        {
+        test_config={
             "DATA_DIR": str(data), "ROUTES_DIR": str(routes), "TILES": "none", "SECRET_KEY": "e2e-secret",
             "DATABASE_URL": f"sqlite:///{root / 'users.db'}", "CACHE_DIR": str(root / "cache"),
         }

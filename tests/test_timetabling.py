@@ -1,3 +1,5 @@
+"""Timetabling: requests, stops, depots, locks and the pipeline, mostly through the ``plan`` command."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +11,15 @@ from click.testing import CliRunner
 from outreach_map.cli import main
 from outreach_map.dataset import load_dataset
 from outreach_map.errors import DataFileError
+from outreach_map.published import Timetable
 from outreach_map.roads import load_roads
-from outreach_map.rounds import build_problem, load_round_config, timetable_changes
+from outreach_map.timetabling import (
+    TimetableRequest,
+    build_problem,
+    load_request,
+    market_town_depots,
+    timetable_changes,
+)
 from outreach_map.traveltime import TravelTimes
 
 TINY_REQUEST = """
@@ -39,8 +48,23 @@ def _write(tmp_path: Path, text: str) -> Path:
     return path
 
 
+def _load(path: Path, data_dir: Path) -> TimetableRequest:
+    """A request read against the depots of a data set."""
+    return load_request(path, depots=market_town_depots(load_dataset(data_dir)))
+
+
+def test_depots_are_the_market_town_libraries_of_the_data(tiny_data: Path) -> None:
+    from .conftest import EMBEDDED_DATA
+
+    depots = market_town_depots(load_dataset(EMBEDDED_DATA))
+    assert {d.id for d in depots.values()} == {"daventry-library", "towcester-library", "brackley-library"}
+    assert list(depots) == ["daventry", "brackley", "towcester"]  # the largest town first
+    assert depots["towcester"].name == "Towcester Library"
+    assert list(market_town_depots(load_dataset(tiny_data))) == ["daventry"]  # Towcester's library is closed
+
+
 def test_request_builds_stops_from_villages_without_a_library(tiny_data: Path, tmp_path: Path) -> None:
-    config = load_round_config(_write(tmp_path, TINY_REQUEST))
+    config = _load(_write(tmp_path, TINY_REQUEST), tiny_data)
     data = load_dataset(tiny_data)
     problem = build_problem(config, data, TravelTimes(load_roads(tiny_data)))
     # Daventry has an open library in the town; Nobottle (25 people) is above min_population 20.
@@ -60,17 +84,19 @@ def test_request_builds_stops_from_villages_without_a_library(tiny_data: Path, t
         (('shift = "09:30-16:30"', 'shift = "16:30-09:30"'), "vans[0].shift", "ends before it starts"),
     ],
 )
-def test_bad_requests_name_the_field(tmp_path: Path, change: tuple[str, str], field: str, message: str) -> None:
+def test_bad_requests_name_the_field(
+    tiny_data: Path, tmp_path: Path, change: tuple[str, str], field: str, message: str
+) -> None:
     path = _write(tmp_path, TINY_REQUEST.replace(*change))
     with pytest.raises(DataFileError) as info:
-        load_round_config(path)
+        _load(path, tiny_data)
     assert f"field '{field}'" in str(info.value) and message in str(info.value)
 
 
-def test_frequency_must_divide_the_cycle(tmp_path: Path) -> None:
+def test_frequency_must_divide_the_cycle(tiny_data: Path, tmp_path: Path) -> None:
     path = _write(tmp_path, TINY_REQUEST + '\n[[stops]]\nid = "badby"\nfrequency_weeks = 3\n')
     with pytest.raises(DataFileError, match=r"field 'stops\[0\].frequency_weeks': 3 does not divide the 2-week cycle"):
-        load_round_config(path)
+        _load(path, tiny_data)
 
 
 def test_plan_publish_check_and_replan_with_locks(tiny_data: Path, tmp_path: Path) -> None:
@@ -95,8 +121,9 @@ def test_plan_publish_check_and_replan_with_locks(tiny_data: Path, tmp_path: Pat
                                   "--seed", "2", "--out", str(again), "--lock-from", str(out)])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "changes from tiny-round: 1" in result.output and "  removed nobottle" in result.output
-    new = json.loads((again / "plan.json").read_text(encoding="utf-8"))
-    assert timetable_changes(doc, new) == ["removed nobottle"]
+    before, after = (Timetable.from_json(json.loads((f / "plan.json").read_text(encoding="utf-8")), source=f)
+                     for f in (out, again))  # fmt: skip
+    assert timetable_changes(before, after) == ["removed nobottle"]
 
 
 def test_check_plan_finds_violations(tiny_data: Path, tmp_path: Path) -> None:
@@ -131,15 +158,14 @@ def test_plan_bad_config_exits_2(tiny_data: Path, tmp_path: Path) -> None:
 
 
 def test_the_published_example_plan_passes_check_plan() -> None:
-    from outreach_map.plancheck import check_plan_file
-    from outreach_map.published import load_plan
+    from outreach_map.published import check_timetable, load_timetable
 
     from .conftest import EMBEDDED_DATA, PROJECT_ROOT
 
-    plan = load_plan(PROJECT_ROOT / "routes" / "example-2-vans" / "plan.json")
-    assert check_plan_file(plan, TravelTimes(load_roads(EMBEDDED_DATA))) == []
-    assert plan.cycle_weeks == 4 and len(plan.raw["vans"]) == 2
-    assert any(s.get("outreach") for s in plan.raw["stops"])
+    plan = load_timetable(PROJECT_ROOT / "routes" / "example-2-vans" / "plan.json")
+    assert check_timetable(plan, TravelTimes(load_roads(EMBEDDED_DATA))) == []
+    assert plan.cycle_weeks == 4 and len(plan.vans) == 2
+    assert any(s.outreach for s in plan.stops)
 
 
 def test_a_named_stop_that_cannot_be_served_is_refused(tiny_data: Path, tmp_path: Path) -> None:
@@ -147,6 +173,36 @@ def test_a_named_stop_that_cannot_be_served_is_refused(tiny_data: Path, tmp_path
 
     # King's Sutton only on Mondays, but the van works Tuesdays and Thursdays.
     request = _write(tmp_path, TINY_REQUEST + '\n[[stops]]\nid = "kings-sutton"\nweekdays = ["Mon"]\n')
-    config = load_round_config(request)
+    config = _load(request, tiny_data)
     with pytest.raises(OutreachError, match=r"stop 'kings-sutton' cannot be served: .*"):
         build_problem(config, load_dataset(tiny_data), TravelTimes(load_roads(tiny_data)))
+
+
+def test_a_van_that_is_not_a_table_is_refused_without_a_traceback(tiny_data: Path, tmp_path: Path) -> None:
+    path = _write(tmp_path, 'vans = ["north"]\n[plan]\nid = "x"\nstart_date = "2027-01-04"\n')
+    with pytest.raises(DataFileError, match=r"field 'vans\[0\]': 'north' is not a table"):
+        _load(path, tiny_data)
+    result = CliRunner().invoke(main, ["--data-dir", str(tiny_data), "plan", "--config", str(path),
+                                       "--out", str(tmp_path / "routes" / "x")])  # fmt: skip
+    assert result.exit_code == 2 and "Traceback" not in result.output and "is not a table" in result.output
+
+
+def test_make_timetable_relaxes_locks_that_would_leave_served_stops_out(tiny_data: Path, tmp_path: Path) -> None:
+    from outreach_map.timetabling import Attempt, SearchOptions, make_timetable
+
+    data = load_dataset(tiny_data)
+    times = TravelTimes(load_roads(tiny_data))
+    first = make_timetable(_load(_write(tmp_path, TINY_REQUEST), tiny_data), data, times,
+                           search=SearchOptions(time_limit=1, seed=1))  # fmt: skip
+    assert first.changes is None and first.lock == "none" and len(first.timetable.served_stops) == 4
+    # A later shift: no published arrival before 11:00 can be kept, but weekdays and weeks can.
+    later = _load(_write(tmp_path, TINY_REQUEST.replace("09:30-16:30", "11:00-17:30")), tiny_data)
+    attempts: list[Attempt] = []
+    again = make_timetable(later, data, times, locked=first.timetable, search=SearchOptions(time_limit=1, seed=1),
+                           on_attempt=attempts.append)  # fmt: skip
+    early = [s.id for s in first.timetable.served_stops if s.entry and s.entry.arrive < "11:00"]
+    assert early and attempts[0].lock == "time" and attempts[0].relaxed_from is None
+    relaxed = attempts[1].relaxed_from
+    assert attempts[1].lock == "day" and relaxed is not None and relaxed[0] == "time" and relaxed[1] >= len(early)
+    assert again.lock != "time" and again.compared_with == "tiny-round" and again.changes is not None
+    assert all(any(c.startswith((f"moved {s}:", f"removed {s}")) for c in again.changes) for s in early)

@@ -1,27 +1,30 @@
 """The ``outreach-map`` command line.
 
 Every user mistake (bad data file, unknown village, bad option) ends with a
-one-line message on stderr and exit status 2, never a traceback.
+one-line message on stderr and exit status 2, never a traceback. Commands
+only parse their options, call the core (the same functions the web site
+calls: :func:`~outreach_map.timetabling.make_timetable`,
+:func:`~outreach_map.siting.suggest_sites`, :mod:`~outreach_map.tables`) and
+print; the settings are loaded once by :func:`~outreach_map.config.load_settings`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._files import write_text_atomic
-from .accounts import ROLES, add_user
-from .config import DATA_DIR_ENV, Settings, load_settings
-from .coverage import (
+from .._files import write_text_atomic
+from ..config import DATA_DIR_ENV, ROADS_ENV, Settings, load_settings
+from ..coverage import (
     JTS_THRESHOLDS,
     CoverageResult,
     Facility,
+    WhatIf,
     check_threshold,
     compute_coverage,
     facilities_of,
@@ -29,15 +32,22 @@ from .coverage import (
     village_candidates,
     what_if,
 )
-from .dataset import SOURCES, Dataset, load_dataset
-from .errors import OutreachError
-from .geodesy import straight_line_m
-from .lookup import Place, resolve_place
-from .maps import MapSettings, coverage_map, geojson_villages, save_map
-from .places import CORE_DISTRICTS
-from .roads import DEFAULT_NETWORK, MODES, list_networks, load_roads, network_dir, save_network
-from .siting import maximal_covering, set_covering
-from .traveltime import TravelTimes
+from ..dataset import SOURCES, Dataset, load_dataset
+from ..directory import services_dir
+from ..directory.store import open_store
+from ..errors import OutreachError
+from ..geodesy import straight_line_m
+from ..lookup import Place, resolve_place
+from ..maps import MapSettings, coverage_map, geojson_villages, save_map
+from ..places import CORE_DISTRICTS
+from ..roads import DEFAULT_NETWORK, MODES, list_networks, load_roads, network_dir, save_network
+from ..siting import Suggestion, suggest_sites
+from ..tables import coverage_csv, suggestions_csv
+from ..traveltime import TravelTimes
+
+if TYPE_CHECKING:
+    from ..planner import Progress
+    from ..timetabling import Attempt, MadeTimetable
 
 __all__ = ["main"]
 
@@ -70,7 +80,17 @@ def main(ctx: click.Context, data_dir: Path | None) -> None:
 
 
 def _dataset(ctx: click.Context) -> Dataset:
-    return load_dataset(_settings(ctx).data_dir)
+    """The data, with the live directory from the database (seeded from ``data/services`` on first use)."""
+    settings = _settings(ctx)
+    store = open_store(settings)
+    seeded, here = store.seeded_from(), services_dir(settings.data_dir)
+    if seeded is not None and Path(seeded).resolve() != here.resolve():
+        click.echo(
+            f"note: the directory comes from the database (first filled from {seeded}), not from {here}; "
+            "set OUTREACH_DATABASE_URL for a separate one",
+            err=True,
+        )
+    return load_dataset(settings.data_dir, directory=store.directory())
 
 
 @main.command()
@@ -124,14 +144,14 @@ def _district_rows(data: Dataset) -> list[tuple[str, int, int, int]]:
 
 ROADS_OPTION = click.option(
     "--roads", "roads_name", default=None, metavar="NAME",
-    help=f"Road network under data/roads/ (default: the approximate {DEFAULT_NETWORK}).",
+    help=f"Road network under data/roads/ (default: [roads] network, ${ROADS_ENV}, else the approximate {DEFAULT_NETWORK}).",
 )  # fmt: skip
 MODE_OPTION = click.option("--mode", type=click.Choice(MODES), default="drive", show_default=True)
 
 
 def _travel_times(ctx: click.Context, roads_name: str | None, mode: str) -> TravelTimes:
     settings = _settings(ctx)
-    network = load_roads(settings.data_dir, roads_name)
+    network = load_roads(settings.data_dir, roads_name or settings.roads.network)
     return TravelTimes(
         network, mode, cache_dir=settings.cache_dir / network.name, max_snap_m=settings.roads.max_snap_km * 1000
     )
@@ -193,7 +213,7 @@ def _parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
 @click.pass_context
 def roads_import(ctx: click.Context, pbf: Path, name: str | None, bbox: str | None) -> None:
     """Import an OpenStreetMap extract (.osm.pbf) as a road network."""
-    from .osm import SpeedTable, import_osm
+    from ..osm import SpeedTable, import_osm
 
     settings = _settings(ctx)
     box = _parse_bbox(bbox)
@@ -302,19 +322,27 @@ def _write_table(path: Path, result: CoverageResult) -> None:
     if path.suffix.lower() == ".geojson":
         write_text_atomic(path, json.dumps(geojson_villages(result), ensure_ascii=False) + "\n")
     elif path.suffix.lower() == ".csv":
-        write_csv_atomic(path, result.rows())
+        write_text_atomic(path, coverage_csv(result))
     else:
         msg = f"--out {path}: expected a .csv or .geojson file name"
         raise click.BadParameter(msg)
 
 
-def write_csv_atomic(path: Path, rows: list[dict[str, Any]]) -> None:
-    """Write dictionaries as CSV atomically."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else [], lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    write_text_atomic(path, buffer.getvalue())
+@dataclass(frozen=True, slots=True)
+class _CoverageArgs:
+    """The options of ``coverage``, as click passes them."""
+
+    kind: str
+    threshold: float
+    mode: str
+    out: Path | None
+    map_path: Path | None
+    add: tuple[str, ...]
+    remove: tuple[str, ...]
+    real_only: bool
+    n_gaps: int
+    tiles: str
+    roads_name: str | None
 
 
 @main.command()
@@ -336,60 +364,87 @@ def write_csv_atomic(path: Path, rows: list[dict[str, Any]]) -> None:
 @TILES_OPTION
 @ROADS_OPTION
 @click.pass_context
-def coverage(
-    ctx: click.Context, kind: str, threshold: float, mode: str, out: Path | None, map_path: Path | None,
-    add: tuple[str, ...], remove: tuple[str, ...], real_only: bool, n_gaps: int, tiles: str, roads_name: str | None,
-) -> None:  # fmt: skip
+def coverage(ctx: click.Context, /, **options: Any) -> None:
     """Travel time from every village to the nearest service of a kind; gaps; what-if."""
-    check_threshold(threshold)
-    map_settings = MapSettings(tiles=tiles)
+    args = _CoverageArgs(**options)
+    check_threshold(args.threshold)
+    map_settings = MapSettings(tiles=args.tiles)
     data = _dataset(ctx)
-    facilities = _facilities(data, kind, real_only)
-    times = _travel_times(ctx, roads_name, mode)
+    facilities = _facilities(data, args.kind, args.real_only)
+    times = _travel_times(ctx, args.roads_name, args.mode)
     villages = list(data.villages)
-    if add or remove:
-        added = [_candidate(resolve_place(data, text), kind) for text in add]
-        scenario = what_if(villages, facilities, times, kind=kind, threshold=threshold, add=added, remove=remove)
-        result = scenario.after
-        click.echo(f"What-if for {kind} within {threshold:g} min by {mode}: +{len(added)} site(s), -{len(remove)}")
-        click.echo("Before:")
-        _print_summaries(scenario.before)
-        click.echo("After:")
-        _print_summaries(result)
-        for sign, label, moved in (
-            ("+", "brought within", scenario.moved_in),
-            ("-", "pushed beyond", scenario.moved_out),
-        ):
-            people = sum(v.population for v in moved)
-            click.echo(f"Villages {label} {threshold:g} min: {len(moved)} ({people:,} people)")
-            for v in moved[:n_gaps]:
-                click.echo(f"  {sign} {v.name} ({v.population:,})")
-        removed = list(scenario.removed)
+    added = [_candidate(resolve_place(data, text), args.kind) for text in args.add]
+    if added or args.remove:
+        scenario = what_if(villages, facilities, times, kind=args.kind, threshold=args.threshold, add=added,
+                           remove=args.remove)  # fmt: skip
+        _print_what_if(scenario, args)
+        result, removed = scenario.after, list(scenario.removed)
     else:
-        result = compute_coverage(villages, facilities, times, kind=kind, threshold=threshold)
-        click.echo(f"Coverage of {kind} by {mode} ({len(facilities)} service points, threshold {threshold:g} min)")
+        result = compute_coverage(villages, facilities, times, kind=args.kind, threshold=args.threshold)
+        click.echo(f"Coverage of {args.kind} by {args.mode} ({len(facilities)} service points, "
+                   f"threshold {args.threshold:g} min)")  # fmt: skip
         _print_summaries(result)
-        added, removed = [], []
+        removed = []
+    _print_gaps(result, args.n_gaps)
+    if args.out is not None:
+        _write_table(args.out, result)
+        click.echo(f"wrote {args.out}")
+    if args.map_path is not None:
+        save_map(
+            coverage_map(result, map_settings, suggestions=[(f, 0) for f in added], removed=removed), args.map_path
+        )
+        click.echo(f"wrote {args.map_path}")
+    _warn_if_approximate(times)
+
+
+def _print_what_if(scenario: WhatIf, args: _CoverageArgs) -> None:
+    click.echo(
+        f"What-if for {args.kind} within {args.threshold:g} min by {args.mode}: "
+        f"+{len(scenario.added)} site(s), -{len(args.remove)}"
+    )
+    click.echo("Before:")
+    _print_summaries(scenario.before)
+    click.echo("After:")
+    _print_summaries(scenario.after)
+    for sign, label, moved in (("+", "brought within", scenario.moved_in), ("-", "pushed beyond", scenario.moved_out)):
+        people = sum(v.population for v in moved)
+        click.echo(f"Villages {label} {args.threshold:g} min: {len(moved)} ({people:,} people)")
+        for v in moved[: args.n_gaps]:
+            click.echo(f"  {sign} {v.name} ({v.population:,})")
+
+
+def _print_gaps(result: CoverageResult, n_gaps: int) -> None:
     gaps = [g for g in result.gaps() if g.village.in_core_area]
     click.echo(
-        f"Gaps in the core area beyond {threshold:g} min: {len(gaps)} villages, "
+        f"Gaps in the core area beyond {result.threshold:g} min: {len(gaps)} villages, "
         f"{sum(g.village.population for g in gaps):,} people"
     )
     for g in gaps[:n_gaps]:
         estimate = " (estimated)" if g.village.estimated else ""
         click.echo(f"  {g.village.name:<28}{g.village.population:>8,}{estimate:<12}{g.minutes:>7.1f} min")
-    if out is not None:
-        _write_table(out, result)
-        click.echo(f"wrote {out}")
-    if map_path is not None:
-        save_map(coverage_map(result, map_settings, suggestions=[(f, 0) for f in added], removed=removed), map_path)
-        click.echo(f"wrote {map_path}")
-    _warn_if_approximate(times)
 
 
 def _candidate(place: Place, kind: str) -> Facility:
     return Facility(id=f"new:{place.id}", name=f"New site at {place.name}", lat=place.lat, lon=place.lon,
                     kind=kind, candidate=True)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _SuggestArgs:
+    """The options of ``suggest``, as click passes them."""
+
+    kind: str
+    sites: int | None
+    cover_all: bool
+    threshold: float
+    candidates: Path | None
+    mode: str
+    out: Path | None
+    map_path: Path | None
+    real_only: bool
+    whole_area: bool
+    tiles: str
+    roads_name: str | None
 
 
 @main.command()
@@ -409,59 +464,55 @@ def _candidate(place: Place, kind: str) -> Facility:
 @TILES_OPTION
 @ROADS_OPTION
 @click.pass_context
-def suggest(
-    ctx: click.Context, kind: str, sites: int | None, cover_all: bool, threshold: float, candidates: Path | None,
-    mode: str, out: Path | None, map_path: Path | None, real_only: bool, whole_area: bool, tiles: str,
-    roads_name: str | None,
-) -> None:  # fmt: skip
+def suggest(ctx: click.Context, /, **options: Any) -> None:
     """Where new sites would bring the most people within reach (solved exactly)."""
-    check_threshold(threshold)
-    if (sites is None) == (not cover_all):
+    args = _SuggestArgs(**options)
+    check_threshold(args.threshold)
+    if (args.sites is None) == (not args.cover_all):
         msg = "give --sites K (maximal covering) or --cover-all (set covering), not both"
         raise click.UsageError(msg)
-    map_settings = MapSettings(tiles=tiles)
     data = _dataset(ctx)
-    facilities = _facilities(data, kind, real_only)
-    pool = load_candidate_sites(candidates, kind=kind) if candidates else village_candidates(data.villages, kind=kind)
-    times = _travel_times(ctx, roads_name, mode)
-    villages = [v for v in data.villages if whole_area or v.in_core_area]
-    base = compute_coverage(villages, facilities, times, kind=kind, threshold=threshold)
-    population = [v.population for v in villages]
-    matrix = times.matrix(villages, pool, limit_minutes=threshold).minutes
-    if cover_all:
-        choice = set_covering(matrix, population, threshold=threshold, already_covered=base.within())
-        model = "set covering (fewest sites covering everyone reachable)"
-    else:
-        assert sites is not None
-        choice = maximal_covering(matrix, population, sites=sites, threshold=threshold, already_covered=base.within())
-        model = f"maximal covering ({sites} sites)"
-    status = "optimal" if choice.optimal else "NOT proven optimal (time limit)"
-    uncovered = sum(p for p, c in zip(population, base.within(), strict=True) if not c)
-    area = "the whole bounding box" if whole_area else "the former Daventry and South Northamptonshire districts"
-    click.echo(f"Suggested {kind} sites within {threshold:g} min by {mode}, for people in {area}: {model}, {status}")
-    click.echo(
-        f"  uncovered before: {uncovered:,} people; newly covered: {choice.newly_covered_population(population):,}"
+    facilities = _facilities(data, args.kind, args.real_only)
+    kind = args.kind
+    pool = (
+        load_candidate_sites(args.candidates, kind=kind)
+        if args.candidates
+        else village_candidates(data.villages, kind=kind)
     )
-    rows = []
-    for rank, (j, covers) in enumerate(zip(choice.chosen, choice.per_site_population, strict=True), start=1):
-        site = pool[j]
-        click.echo(f"  {rank}. {site.name:<30} newly covers {covers:>7,} people")
-        rows.append({"rank": rank, "site_id": site.id, "name": site.name, "lat": site.lat, "lon": site.lon,
-                     "newly_covered_population": covers, "kind": kind, "threshold_min": threshold, "mode": mode,
-                     "model": "LSCP" if cover_all else "MCLP", "optimal": choice.optimal,
-                     "approximate": times.approximate})  # fmt: skip
-    unreachable = [v for v, u in zip(villages, choice.unreachable, strict=True) if u]
-    if unreachable:
-        people = sum(v.population for v in unreachable)
-        click.echo(f"  no candidate reaches {len(unreachable)} villages ({people:,} people) within {threshold:g} min")
-    out = out or Path(f"suggest-{kind}-{len(choice.chosen)}-sites-{threshold:g}min.csv")
-    write_csv_atomic(out, rows)
+    times = _travel_times(ctx, args.roads_name, args.mode)
+    villages = [v for v in data.villages if args.whole_area or v.in_core_area]
+    base = compute_coverage(villages, facilities, times, kind=kind, threshold=args.threshold)
+    suggestion = suggest_sites(base, pool, times, sites=None if args.cover_all else args.sites)
+    _print_suggestion(suggestion, args)
+    out = args.out or Path(f"suggest-{kind}-{len(suggestion.sites)}-sites-{args.threshold:g}min.csv")
+    write_text_atomic(out, suggestions_csv(suggestion))
     click.echo(f"wrote {out}")
-    if map_path is not None:
-        chosen = [(pool[j], c) for j, c in zip(choice.chosen, choice.per_site_population, strict=True)]
-        save_map(coverage_map(base, map_settings, suggestions=chosen), map_path)
-        click.echo(f"wrote {map_path}")
+    if args.map_path is not None:
+        chosen = [(s.site, s.newly_covered_population) for s in suggestion.sites]
+        save_map(coverage_map(base, MapSettings(tiles=args.tiles), suggestions=chosen), args.map_path)
+        click.echo(f"wrote {args.map_path}")
     _warn_if_approximate(times)
+
+
+def _print_suggestion(suggestion: Suggestion, args: _SuggestArgs) -> None:
+    status = "optimal" if suggestion.choice.optimal else "NOT proven optimal (time limit)"
+    area = "the whole bounding box" if args.whole_area else "the former Daventry and South Northamptonshire districts"
+    click.echo(
+        f"Suggested {args.kind} sites within {args.threshold:g} min by {args.mode}, for people in {area}: "
+        f"{suggestion.description}, {status}"
+    )
+    click.echo(
+        f"  uncovered before: {suggestion.uncovered_population:,} people; "
+        f"newly covered: {suggestion.newly_covered_population:,}"
+    )
+    for s in suggestion.sites:
+        click.echo(f"  {s.rank}. {s.site.name:<30} newly covers {s.newly_covered_population:>7,} people")
+    if suggestion.unreachable:
+        people = sum(v.population for v in suggestion.unreachable)
+        click.echo(
+            f"  no candidate reaches {len(suggestion.unreachable)} villages ({people:,} people) "
+            f"within {args.threshold:g} min"
+        )
 
 
 # --- the web site and staff accounts -------------------------------------------------------------------------------
@@ -474,42 +525,15 @@ def suggest(
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     """Serve the web site with waitress (a production WSGI server)."""
-    import os
-
     from waitress import serve as waitress_serve
 
-    from .web import create_app
+    from ..web import create_app
 
-    os.environ.setdefault("OUTREACH_DATA_DIR", str(_settings(ctx).data_dir))
-    app = create_app({"DATA_DIR": str(_settings(ctx).data_dir)})
+    app = create_app(_settings(ctx))
     resources = app.extensions["outreach"]
     _ = resources.data, resources.network  # load before the first visitor, and fail early on bad data
     click.echo(f"outreach-map: serving http://{host}:{port}/ (Ctrl+C to stop)")
     waitress_serve(app, host=host, port=port, threads=threads, ident="outreach-map")
-
-
-@main.group()
-def users() -> None:
-    """Staff accounts for the web site."""
-
-
-@users.command("add")
-@click.argument("name")
-@click.option("--role", type=click.Choice(ROLES), required=True)
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of prompting.")
-def users_add(name: str, role: str, password_stdin: bool) -> None:
-    """Add a staff user (or reset their role and password)."""
-    import sys
-
-    from .web import create_app
-
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    app = create_app()
-    add_user(app.extensions["outreach"].engine, name, role, password)
-    click.echo(f"user {name} ({role}) saved")
 
 
 # --- route plans ---------------------------------------------------------------------------------------------------
@@ -530,71 +554,85 @@ def plan_cmd(
     roads_name: str | None,
 ) -> None:  # fmt: skip
     """Plan a cyclic mobile library / outreach timetable and publish it to --out."""
-    from .exports import publish_plan
-    from .published import load_plan
-    from .rounds import LOCK_LEVELS, assign_outreach, build_problem, load_round_config, timetable_changes
+    from ..timetabling import SearchOptions, load_request, make_timetable, market_town_depots
+    from ..published import TIMETABLE_FILE, load_timetable
+    from ..exports import publish_timetable
 
-    config = load_round_config(config_path)
+    settings = _settings(ctx)
     data = _dataset(ctx)
-    times = _travel_times(ctx, roads_name or config.roads, "drive")
-    locked_dir = lock_from or (Path(config.lock_from) if config.lock_from else None)
-    locked = load_plan(locked_dir / "plan.json") if locked_dir else None
-    served_before = {s["id"] for s in locked.raw["stops"] if "weekday" in s} if locked else set()
-    # With a published plan, keep its entries as they are if possible; else keep weekday and weeks; else re-plan.
-    for lock in LOCK_LEVELS if locked else ("none",):
-        problem = build_problem(config, data, times, locked=locked, lock=lock)
-        click.echo(
-            f"{len(problem.stops)} stops ({sum(s.population for s in problem.stops):,} people), "
-            f"{len(problem.vans)} vans, {config.cycle_weeks}-week cycle from {config.start_date}"
-            + (f"; published entries locked: {lock}" if locked else "")
-        )
-        result = _solve_with_progress(problem, time_limit=time_limit, seed=seed)
-        lost = {u.stop for u in result.unserved} & served_before
-        if not lost:
-            break
-        click.echo(f"  locking '{lock}' leaves {len(lost)} previously served stop(s) unserved; relaxing", err=True)
-    outreach = assign_outreach(result, config.outreach, data, times) if config.outreach else None
-    folder = publish_plan(result, out.parent, plan_id=out.name, directory=data.directory, outreach=outreach)
-    click.echo(result.summary())
-    shift = sum(v.available_minutes + v.break_minutes for v in problem.vans) / len(problem.vans)
-    days = len(result.runs)
-    click.echo(
-        f"van-days {days}, van-hours {result.van_minutes / 60:.1f}, driving {result.drive_min / 60:.1f} h "
-        f"({100 * result.drive_min / max(days * shift, 1):.0f}% of the shifts), {result.distance_km:.0f} km per cycle"
-    )
-    if outreach is not None:
-        click.echo(
-            f"outreach: {outreach.worker.name} rides {len(outreach.runs)} runs, reaching {outreach.population_far:,} "
-            f"people more than {outreach.worker.far_minutes:g} min from a {outreach.worker.kind} service"
-        )
-    if locked is not None:
-        import json as _json
-
-        changes = timetable_changes(locked.raw, _json.loads((folder / "plan.json").read_text(encoding="utf-8")))
-        click.echo(f"changes from {locked.plan_id}: {len(changes)}")
-        for line in changes:
-            click.echo(f"  {line}")
+    request = load_request(config_path, depots=market_town_depots(data), defaults=settings.planner)
+    times = _travel_times(ctx, roads_name or request.roads, "drive")
+    locked_dir = lock_from or (Path(request.lock_from) if request.lock_from else None)
+    locked = load_timetable(locked_dir / TIMETABLE_FILE) if locked_dir else None
+    bars = _ProgressBars(time_limit)
+    try:
+        made = make_timetable(
+            request, data, times, locked=locked, plan_id=out.name, search=SearchOptions(time_limit, seed),
+            progress=bars.progress, on_attempt=bars.attempt,
+        )  # fmt: skip
+    finally:
+        bars.close()
+    folder = publish_timetable(made.timetable, out.parent, directory=data.directory)
+    _print_made(made)
     click.echo(f"published {folder}")
     _warn_if_approximate(times)
 
 
-def _solve_with_progress(problem: Any, *, time_limit: float, seed: int) -> Any:
-    """Solve with a progress bar on stderr (seconds of the time limit)."""
-    from .planner import solve
+class _ProgressBars:
+    """A progress bar on stderr for each attempt of the planner (seconds of the time limit)."""
 
-    with click.progressbar(length=int(time_limit), label="planning", file=sys.stderr) as bar:
-        done = 0
+    def __init__(self, time_limit: float) -> None:
+        self.length = int(time_limit)
+        self.bar: Any = None
+        self.done = 0
 
-        def progress(report: Any) -> None:
-            nonlocal done
-            step = min(int(report.elapsed), int(time_limit)) - done
-            if step > 0:
-                bar.update(step)
-                done += step
+    def attempt(self, attempt: Attempt) -> None:
+        self.close()
+        if attempt.relaxed_from is not None:
+            lock, lost = attempt.relaxed_from
+            click.echo(f"  locking '{lock}' leaves {lost} previously served stop(s) unserved; relaxing", err=True)
+        p = attempt.problem
+        locks = f"; published entries locked: {attempt.lock}" if attempt.lock != "none" or attempt.relaxed_from else ""
+        click.echo(
+            f"{len(p.stops)} stops ({sum(s.population for s in p.stops):,} people), {len(p.vans)} vans, "
+            f"{p.cycle_weeks}-week cycle from {p.start_date}{locks}"
+        )
+        self.bar = click.progressbar(length=self.length, label="planning", file=sys.stderr)
+        self.bar.__enter__()
+        self.done = 0
 
-        result = solve(problem, time_limit=time_limit, seed=seed, progress=progress)
-        bar.update(int(time_limit) - done)
-    return result
+    def progress(self, report: Progress) -> None:
+        step = min(int(report.elapsed), self.length) - self.done
+        if step > 0 and self.bar is not None:
+            self.bar.update(step)
+            self.done += step
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.update(self.length - self.done)
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _print_made(made: MadeTimetable) -> None:
+    """The summary of a planned timetable: stops served, van time and driving, outreach, changes."""
+    solution, problem, outreach = made.solution, made.problem, made.timetable.outreach
+    click.echo(solution.summary())
+    shift = sum(v.available_minutes + v.break_minutes for v in problem.vans) / len(problem.vans)
+    days = len(solution.runs)
+    click.echo(
+        f"van-days {days}, van-hours {solution.van_minutes / 60:.1f}, driving {solution.drive_min / 60:.1f} h "
+        f"({100 * solution.drive_min / max(days * shift, 1):.0f}% of the shifts), {solution.distance_km:.0f} km per cycle"
+    )
+    if outreach is not None:
+        click.echo(
+            f"outreach: {outreach.worker} rides {len(outreach.runs)} runs, reaching {outreach.population_far_reached:,} "
+            f"people more than {outreach.far_minutes:g} min from a {outreach.kind} service"
+        )
+    if made.changes is not None:
+        click.echo(f"changes from {made.compared_with}: {len(made.changes)}")
+        for line in made.changes:
+            click.echo(f"  {line}")
 
 
 @main.command("check-plan")
@@ -603,15 +641,19 @@ def _solve_with_progress(problem: Any, *, time_limit: float, seed: int) -> Any:
 @click.pass_context
 def check_plan_cmd(ctx: click.Context, folder: Path, roads_name: str | None) -> None:
     """Re-check every constraint of a published plan, independently of the solver (exit 1 on violations)."""
-    from .plancheck import check_plan_file
-    from .published import load_plan
+    from ..published import TIMETABLE_FILE, check_timetable, load_timetable
 
-    plan = load_plan(folder / "plan.json")
+    plan = load_timetable(folder / TIMETABLE_FILE)
     times = _travel_times(ctx, roads_name, "drive")
-    problems = check_plan_file(plan, times)
+    problems = check_timetable(plan, times)
     if problems:
         click.echo(f"{folder}: {len(problems)} violation(s)")
         for line in problems:
             click.echo(f"  - {line}")
         ctx.exit(1)
     click.echo(f"{folder}: plan OK ({len(plan.runs)} runs, {len(plan.stops)} stops, every constraint holds)")
+
+
+from .staff import register as _register_staff_commands  # noqa: E402 - the staff groups need main
+
+_register_staff_commands(main)

@@ -1,32 +1,30 @@
-"""Planners' pages: coverage map and gaps by kind, threshold and mode; what-if; suggestions."""
+"""Planners' coverage pages: coverage map and gaps by kind, threshold and mode; what-if; suggested sites.
+
+The blueprint is ``coverage``; its pages stay at ``/plan/`` (the address
+planners know, and DESIGN.md's). Thin views: the what-if is
+:func:`outreach_map.coverage.what_if`, the sites :func:`outreach_map.siting.suggest_sites`
+and the CSV :func:`outreach_map.tables.coverage_csv`, as for the CLI.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from ..coverage import (
-    CoverageResult,
-    Facility,
-    check_threshold,
-    facilities_of,
-    village_candidates,
-    what_if,
-)
+from ..coverage import Facility, WhatIf, check_threshold, facilities_of, village_candidates, what_if
 from ..errors import OutreachError
 from ..lookup import resolve_place
 from ..maps import add_remote_geojson, coverage_map, render_fragments
-from ..siting import SiteChoice, maximal_covering
+from ..siting import Suggestion, suggest_sites
+from ..tables import coverage_csv as coverage_csv_text
 from .auth import role_required
 from .resources import resources
 
 __all__ = ["bp"]
 
-bp = Blueprint("plan", __name__, url_prefix="/plan")
+bp = Blueprint("coverage", __name__, url_prefix="/plan")
 
 
 @dataclass(frozen=True)
@@ -62,9 +60,8 @@ def _query() -> Query:
     )  # fmt: skip
 
 
-def _compute(
-    q: Query,
-) -> tuple[CoverageResult, list[Facility], list[Facility], list[Facility], SiteChoice | None, list[Facility]]:
+def _compute(q: Query) -> tuple[WhatIf, list[Facility], Suggestion | None]:
+    """The what-if (or plain coverage) of the core area, the service points, and the suggested sites if asked."""
     res = resources()
     data = res.data
     facilities = facilities_of(data.directory, q.kind, include_examples=not q.real_only)
@@ -77,20 +74,10 @@ def _compute(
             Facility(f"new:{place.id}", f"New site at {place.name}", place.lat, place.lon, q.kind, candidate=True)
         )
     scenario = what_if(villages, facilities, times, kind=q.kind, threshold=q.threshold, add=added, remove=q.remove)
-    result = scenario.after
-    choice = None
-    pool: list[Facility] = []
+    suggestion = None
     if q.sites:
-        pool = village_candidates(data.villages, kind=q.kind)
-        matrix = times.matrix(villages, pool, limit_minutes=q.threshold).minutes
-        choice = maximal_covering(
-            matrix,
-            [v.population for v in villages],
-            sites=q.sites,
-            threshold=q.threshold,
-            already_covered=result.within(),
-        )
-    return result, facilities, added, list(scenario.removed), choice, pool
+        suggestion = suggest_sites(scenario.after, village_candidates(data.villages, kind=q.kind), times, sites=q.sites)
+    return scenario, facilities, suggestion
 
 
 @bp.get("/")
@@ -99,21 +86,19 @@ def coverage_page() -> ResponseReturnValue:
     data = resources().data
     try:
         q = _query()
-        result, facilities, added, removed, choice, pool = _compute(q)
+        scenario, facilities, suggestion = _compute(q)
     except OutreachError as exc:
-        return render_template("plan.html", error=str(exc), kinds=data.directory.kind_terms(), q=None), 400
-    suggestions = []
-    if choice is not None:
-        suggestions = [(pool[j], c) for j, c in zip(choice.chosen, choice.per_site_population, strict=True)]
-    m = coverage_map(result, resources().map_settings(), suggestions=[*[(f, 0) for f in added], *suggestions],
-                     removed=removed)  # fmt: skip
-    layer = url_for("plan.service_areas_layer", kind=q.kind, mode=q.mode, real_only="1" if q.real_only else "0")
+        return render_template("coverage.html", error=str(exc), kinds=data.directory.kind_terms(), q=None), 400
+    result = scenario.after
+    suggestions = [(s.site, s.newly_covered_population) for s in suggestion.sites] if suggestion else []
+    m = coverage_map(result, resources().map_settings(), suggestions=[*[(f, 0) for f in scenario.added], *suggestions],
+                     removed=list(scenario.removed))  # fmt: skip
+    layer = url_for("coverage.service_areas_layer", kind=q.kind, mode=q.mode, real_only="1" if q.real_only else "0")
     add_remote_geojson(m, layer, name="service areas")
-    gaps = result.gaps()
     return render_template(
-        "plan.html", q=q, result=result, summaries=result.summaries(), gaps=gaps, facilities=facilities,
-        kinds=data.directory.kind_terms(), map=render_fragments(m), suggestions=suggestions, choice=choice,
-        error=None, query_string=request.query_string.decode(),
+        "coverage.html", q=q, result=result, summaries=result.summaries(), gaps=result.gaps(), facilities=facilities,
+        kinds=data.directory.kind_terms(), map=render_fragments(m), suggestions=suggestions,
+        choice=suggestion.choice if suggestion else None, error=None, query_string=request.query_string.decode(),
     )  # fmt: skip
 
 
@@ -121,17 +106,12 @@ def coverage_page() -> ResponseReturnValue:
 @role_required("planner")
 def coverage_csv() -> ResponseReturnValue:
     try:
-        result = _compute(_query())[0]
+        result = _compute(_query())[0].after
     except OutreachError as exc:
         return Response(f"error: {exc}\n", status=400, mimetype="text/plain")
-    rows = result.rows()
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["village_id"], lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
     name = f"coverage-{result.kind}-{result.threshold:g}min-{result.mode}.csv"
     return Response(
-        buffer.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={name}"}
+        coverage_csv_text(result), mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={name}"}
     )
 
 

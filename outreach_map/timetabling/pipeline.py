@@ -1,0 +1,111 @@
+"""The one way to make a timetable: :func:`make_timetable`, for the ``plan`` command and the schedulers' pages.
+
+Request, stops, problem, solve, with the published entries locked as strictly
+as they can be kept; then the outreach worker's runs, the timetable, and what
+changed from the locked timetable. Publishing it is
+:func:`outreach_map.exports.publish_timetable`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..dataset import Dataset
+from ..planner import PlanProblem, Progress, Solution, solve
+from ..published import Timetable, timetable_of
+from ..traveltime import TravelTimes
+from .build import build_problem
+from .changes import timetable_changes
+from .locks import LOCK_LEVELS, LockLevel
+from .outreach import assign_outreach
+from .request import TimetableRequest
+
+__all__ = ["Attempt", "MadeTimetable", "SearchOptions", "make_timetable"]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchOptions:
+    """How long the solver searches (seconds per attempt) and with which random seed."""
+
+    time_limit: float = 60.0
+    seed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One try of the lock-relaxation loop, reported before it is solved.
+
+    ``relaxed_from`` is the stricter lock tried before and how many stops the
+    published timetable serves it left unserved (``None`` for the first try).
+    """
+
+    lock: LockLevel
+    problem: PlanProblem
+    relaxed_from: tuple[LockLevel, int] | None = None
+
+
+@dataclass(frozen=True)
+class MadeTimetable:
+    """A timetable ready to publish, the solution it comes from, and how it compares with the locked one.
+
+    ``changes`` is ``None`` without a locked timetable (``compared_with`` names it).
+    """
+
+    timetable: Timetable
+    solution: Solution
+    problem: PlanProblem
+    lock: LockLevel
+    changes: tuple[str, ...] | None = None
+    compared_with: str | None = None
+
+
+def make_timetable(
+    request: TimetableRequest,
+    data: Dataset,
+    times: TravelTimes,
+    *,
+    locked: Timetable | None = None,
+    plan_id: str | None = None,
+    search: SearchOptions = SearchOptions(),
+    progress: Callable[[Progress], None] | None = None,
+    on_attempt: Callable[[Attempt], None] | None = None,
+) -> MadeTimetable:
+    """Plan a timetable for a request, keeping the entries of ``locked`` where possible.
+
+    With a locked (published) timetable, its entries first keep weekday, weeks
+    and time; if that leaves any stop it serves unserved, they keep weekday
+    and weeks; if still, everything is planned afresh.
+
+    Parameters
+    ----------
+    plan_id
+        The timetable's id (default: the request's).
+    search
+        Time limit and seed of each attempt.
+    progress
+        Called by the solver now and then.
+    on_attempt
+        Called before each attempt is solved.
+
+    Raises
+    ------
+    OutreachError
+        For a request the data cannot serve (see :func:`~.build.build_problem`).
+    """
+    served_before = {s.id for s in locked.served_stops} if locked else set()
+    relaxed: tuple[LockLevel, int] | None = None
+    levels: tuple[LockLevel, ...] = LOCK_LEVELS if locked else ("none",)
+    for lock in levels:
+        problem = build_problem(request, data, times, locked=locked, lock=lock)
+        if on_attempt is not None:
+            on_attempt(Attempt(lock, problem, relaxed))
+        solution = solve(problem, time_limit=search.time_limit, seed=search.seed, progress=progress)
+        lost = {u.stop for u in solution.unserved} & served_before
+        if not lost:
+            break
+        relaxed = (lock, len(lost))
+    outreach = assign_outreach(solution, request.outreach, data, times) if request.outreach else None
+    timetable = timetable_of(solution, plan_id=plan_id or request.plan_id, outreach=outreach)
+    changes = tuple(timetable_changes(locked, timetable)) if locked else None
+    return MadeTimetable(timetable, solution, problem, lock, changes, locked.plan_id if locked else None)
