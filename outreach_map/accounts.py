@@ -10,7 +10,9 @@ organisation, user and approval.
 
 from __future__ import annotations
 
+import functools
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -165,12 +167,18 @@ def list_users(engine: Engine) -> list[Member]:
         return out
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash checked for unknown names, so a wrong name costs as long as a wrong password."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
 def authenticate(engine: Engine, name: str, password: str) -> User | None:
     """The active user if the password matches, else ``None`` (same answer and similar time for unknown names)."""
     with session_scope(engine) as session:
         user = session.scalar(select(User).where(User.name == name))
         if user is None:
-            check_password_hash(generate_password_hash("timing"), password)  # similar time either way
+            check_password_hash(_dummy_hash(), password)  # the same work as for a real name: no timing clue
             return None
         if not check_password_hash(user.password_hash, password) or not user.active:
             return None

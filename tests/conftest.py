@@ -134,6 +134,19 @@ def make_directory(tmp_path: Path) -> Callable[[Callable[[dict[str, list[dict[st
 
 
 @pytest.fixture(autouse=True)
+def _quick_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests hash passwords with cheap PBKDF2 rounds (checking is the same code; the site uses scrypt)."""
+    from werkzeug import security
+
+    import outreach_map.accounts
+
+    monkeypatch.setattr(
+        outreach_map.accounts, "generate_password_hash",
+        lambda password: security.generate_password_hash(password, method="pbkdf2:sha256:1000"),
+    )  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
 def _private_instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test's commands keep their database and keys in a folder of their own, never in instance/."""
     monkeypatch.setenv("OUTREACH_INSTANCE_DIR", str(tmp_path / "instance"))
@@ -175,28 +188,98 @@ def postgres_server() -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def _migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Migrate once per test session; each test then starts from a copy (a SQLite file, a PostgreSQL template)."""
+    templates: dict[str, Any] = {"root": tmp_path_factory.mktemp("db-templates")}
+    yield templates
+    if "postgresql" in templates:
+        from sqlalchemy import create_engine, text
+
+        admin = create_engine(templates["server"], isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{templates["postgresql"]}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _sqlite_template(templates: dict[str, Any]) -> Path:
+    if "sqlite" not in templates:
+        from outreach_map.db.engine import open_engine
+        from outreach_map.db.migrate import upgrade
+
+        path = templates["root"] / "template.db"
+        engine = open_engine(f"sqlite:///{path}")
+        upgrade(engine)
+        engine.dispose()
+        templates["sqlite"] = path
+    return Path(templates["sqlite"])
+
+
+def _postgres_template(templates: dict[str, Any], server: str) -> str:
+    if "postgresql" not in templates:
+        import uuid
+
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        from outreach_map.db.engine import open_engine
+        from outreach_map.db.migrate import upgrade
+
+        name = f"outreach_template_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        engine = open_engine(make_url(server).set(database=name).render_as_string(hide_password=False))
+        upgrade(engine)
+        engine.dispose()
+        templates["postgresql"], templates["server"] = name, server
+    return str(templates["postgresql"])
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    """An empty database: a SQLite file, and a fresh PostgreSQL database dropped after the test."""
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, _migrated_templates: dict[str, Any]) -> Any:
+    """A database at the newest schema: a SQLite file, and a fresh PostgreSQL database dropped after the test.
+
+    Tests that migrate themselves use :func:`empty_db_url`.
+    """
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'outreach.db'}"
+        import shutil
+
+        target = tmp_path / "outreach.db"
+        shutil.copyfile(_sqlite_template(_migrated_templates), target)
+        target.chmod(0o600)
+        yield f"sqlite:///{target}"
         return
+    server = request.getfixturevalue("postgres_server")
+    yield from _postgres_database(server, template=_postgres_template(_migrated_templates, server))
+
+
+def _postgres_database(server: str, *, template: str | None = None) -> Any:
     import uuid
 
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    server = request.getfixturevalue("postgres_server")
     name = f"outreach_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     try:
         yield make_url(server).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """An empty database (no tables): for the migration tests."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'outreach.db'}"
+        return
+    yield from _postgres_database(request.getfixturevalue("postgres_server"))
 
 
 #: Ids of the tiny directory used by the directory tests.

@@ -18,8 +18,8 @@ from outreach_map.db.models import Base
 from outreach_map.errors import DatabaseError
 
 
-def test_migrations_build_exactly_the_models_schema(db_url: str) -> None:
-    engine = open_engine(db_url)
+def test_migrations_build_exactly_the_models_schema(empty_db_url: str) -> None:
+    engine = open_engine(empty_db_url)
     assert current_revision(engine) is None
     assert upgrade(engine) == head_revision()
     with engine.connect() as connection:
@@ -29,8 +29,8 @@ def test_migrations_build_exactly_the_models_schema(db_url: str) -> None:
     engine.dispose()
 
 
-def test_upgrade_twice_changes_nothing(db_url: str) -> None:
-    engine = open_engine(db_url)
+def test_upgrade_twice_changes_nothing(empty_db_url: str) -> None:
+    engine = open_engine(empty_db_url)
     upgrade(engine)
     before = sorted(inspect(engine).get_table_names())
     assert upgrade(engine) == head_revision()

@@ -554,9 +554,9 @@ def plan_cmd(
     roads_name: str | None,
 ) -> None:  # fmt: skip
     """Plan a cyclic mobile library / outreach timetable and publish it to --out."""
-    from ..timetabling import SearchOptions, load_request, make_timetable, market_town_depots
-    from ..published import TIMETABLE_FILE, load_timetable
     from ..exports import publish_timetable
+    from ..published import TIMETABLE_FILE, load_timetable
+    from ..timetabling import SearchOptions, load_request, make_timetable, market_town_depots
 
     settings = _settings(ctx)
     data = _dataset(ctx)
