@@ -19,7 +19,9 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, NotFound
 
 from ..config import PROJECT_ROOT, Settings, load_settings
+from ..directory.hours import describe
 from ..errors import EntryNotFoundError, OutreachError, PermissionDeniedError
+from .limits import limiter
 from .resources import Resources
 
 __all__ = ["create_app"]
@@ -83,6 +85,11 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
     return app
 
 
+def _hours_text(schedule: Any) -> str:
+    """Opening hours in words (the template filter ``hours``)."""
+    return describe(schedule.as_record()) or str(schedule.description)
+
+
 def _register(app: Flask) -> None:
     """Blueprints, CSRF, login, error pages and security headers."""
     csrf = CSRFProtect(app)
@@ -96,8 +103,11 @@ def _register(app: Flask) -> None:
     app.register_blueprint(schedule.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(directory.bp)
+    csrf.exempt(public.feedback)  # no session, no cookie: a signed form token instead (web.limits)
     csrf.exempt(api.bp)  # read-only JSON API: no forms, no cookies; other methods get 405
     auth.init_login(app)
+    limiter.init_app(app)
+    app.jinja_env.filters["hours"] = _hours_text
 
     @app.context_processor
     def kind_names() -> dict[str, Any]:

@@ -11,7 +11,10 @@ from datetime import date
 from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
+from ..db.engine import session_scope
+from ..directory.feedback import MAX_MESSAGE, submit_feedback
 from ..errors import (
+    InvalidEntryError,
     InvalidPostcodeError,
     OutreachError,
     PointOutsideNetworkError,
@@ -23,6 +26,7 @@ from ..lookup import Place, resolve_place
 from ..maps import render_fragments, search_map
 from ..published import next_visits, public_timetable
 from ..search import nearby_services
+from .limits import check_form_token, form_token, limiter
 from .resources import resources
 
 __all__ = ["bp"]
@@ -97,8 +101,7 @@ def village(village_id: str) -> ResponseReturnValue:
     return render_template("village.html", village=found, result=result, visits=visits, map=fragments)
 
 
-@bp.get("/service/<service_id>")
-def service(service_id: str) -> ResponseReturnValue:
+def _service_page(service_id: str, *, status: int = 200, **extra: object) -> ResponseReturnValue:
     directory = resources().data.directory
     found = directory.services.get(service_id)
     if found is None:
@@ -109,5 +112,28 @@ def service(service_id: str) -> ResponseReturnValue:
     organization = directory.organizations.get(found.organization_id)
     return render_template(
         "service.html", service=found, points=public_points, withheld=len(points) - len(public_points),
-        contact=contact, organization=organization,
-    )  # fmt: skip
+        contact=contact, organization=organization, form_token=form_token("feedback", service_id),
+        **extra,
+    ), status  # fmt: skip
+
+
+@bp.get("/service/<service_id>")
+def service(service_id: str) -> ResponseReturnValue:
+    return _service_page(service_id)
+
+
+@bp.post("/service/<service_id>/feedback")
+@limiter.limit("5 per hour; 20 per day")
+def feedback(service_id: str) -> ResponseReturnValue:
+    """A member of the public reports a problem with an entry (no cookie; a form token; rate-limited)."""
+    if not check_form_token("feedback", service_id, request.form.get("form_token")):
+        return _service_page(
+            service_id, status=400, feedback_error="This form has expired. Please write your message again."
+        )
+    try:
+        with session_scope(resources().engine) as session:
+            submit_feedback(session, service_id, request.form.get("message", "")[: MAX_MESSAGE * 2])
+    except InvalidEntryError as exc:
+        return _service_page(service_id, status=400, feedback_error=f"Not sent: the message {exc.problem}.",
+                             message=request.form.get("message", "")[:MAX_MESSAGE])  # fmt: skip
+    return _service_page(service_id, feedback_sent=True)
