@@ -167,9 +167,10 @@ def test_page_request_validates_itself() -> None:
         ({"taxonomy_id": LIBRARY_TERM}, "taxonomy_id"),
         ({"organization_id": "nope"}, "organization_id"),
         ({"status": "open"}, "status"),
-        ({"day": "MO"}, "day"),
-        ({"minimum_age": "18"}, "minimum_age"),
-        ({"format": "ndjson"}, "format"),
+        ({"day": "Funday"}, "day"),
+        ({"minimum_age": "-3"}, "minimum_age"),
+        ({"start_time": "9am"}, "start_time"),
+        ({"modified_after": "yesterday"}, "modified_after"),
         ({"search": "x" * 201}, "search"),
     ],
 )

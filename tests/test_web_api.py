@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -348,7 +349,12 @@ def test_plans_as_stored_and_withheld_near_a_refuge(client: FlaskClient) -> None
         (f"{BASE}/services?per_page=101", "per_page"),
         (f"{BASE}/services?page=0", "page"),
         (f"{BASE}/services?taxonomy_term_id=nope", "taxonomy_term_id"),
-        (f"{BASE}/services?day=MO", "day"),
+        (f"{BASE}/services?day=Funday", "day"),
+        (f"{BASE}/services?format=xml", "format"),
+        (f"{BASE}/services?text=library", "text"),
+        (f"{BASE}/services?foo=bar", "foo"),
+        (f"{BASE}/service_at_locations?postcode=", "postcode"),
+        (f"{BASE}/services?full=true&minimal=true", "minimal"),
         (f"{BASE}/service_at_locations?postcode=NN11%204AB&proximity=-5", "proximity"),
         (f"{BASE}/service_at_locations?proximity=500", "proximity"),
         (f"{BASE}/service_at_locations?lat=52.19", "lon"),
@@ -568,3 +574,46 @@ def test_real_refuge_never_leaves_the_server(real: FlaskClient) -> None:
             yield url, real.get(url).get_data(as_text=True)
 
     assert assert_nothing_leaks(crawled(), words, spots) > 20
+
+
+def test_the_standards_optional_filters(client: FlaskClient) -> None:
+    """minimum_age, maximum_age, day, start_time, end_time and modified_after, as the OpenAPI file describes them."""
+
+    def ids(query: str) -> list[str]:
+        return [s["id"] for s in get_json(client, f"{BASE}/services?{query}")["contents"]]
+
+    assert ids("day=MO") == [LIBRARY] == ids("day=monday")
+    assert ids("day=WE") == []
+    assert ids("day=TU&start_time=09:00&end_time=17:00") == [LIBRARY]
+    assert ids("start_time=09:30") == [] and ids("end_time=16:00") == []
+    assert ids("minimum_age=0") == [] and ids("maximum_age=99") == []
+    assert set(ids("modified_after=2000-01-01")) >= {LIBRARY}
+    assert ids("modified_after=2999-01-01T00:00:00Z") == []
+    sal = get_json(client, f"{BASE}/service_at_locations?day=TU")
+    assert [s["service"]["id"] for s in sal["contents"]] == [LIBRARY]
+
+
+def test_full_minimal_and_ndjson_lists(client: FlaskClient) -> None:
+    full = get_json(client, f"{BASE}/services?full=true")
+    assert all("service_at_locations" in s for s in full["contents"])
+    SCHEMAS.page("service_list", get_json(client, f"{BASE}/services"))
+    minimal = get_json(client, f"{BASE}/services?minimal=true")
+    assert all(set(s) <= {"id", "name", "status"} for s in minimal["contents"])
+    response = client.get(f"{BASE}/services?format=ndjson")
+    assert response.mimetype == "application/x-ndjson"
+    lines = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
+    assert [s["id"] for s in lines] == [s["id"] for s in full["contents"]]
+
+
+def test_schedule_times_carry_their_offset(client: FlaskClient) -> None:
+    library = get_json(client, f"{BASE}/services/{LIBRARY}")
+    for schedule in library["schedules"]:
+        assert re.fullmatch(r"\d\d:\d\d:\d\d[+-]\d\d:\d\d", schedule["opens_at"]), schedule["opens_at"]
+
+
+def test_organizations(client: FlaskClient) -> None:
+    page = get_json(client, f"{BASE}/organizations")
+    assert page["total_items"] == 2
+    first = get_json(client, f"{BASE}/organizations/{page['contents'][0]['id']}")
+    assert first["services"] and all(s["organization_id"] == first["id"] for s in first["services"])
+    assert client.get(f"{BASE}/organizations/nope").status_code == 404

@@ -68,7 +68,9 @@ def _form(client: FlaskClient, url: str) -> dict[str, object]:
             form[key] = body.group(1) if body else ""
         elif tag.startswith("<select"):
             block = re.search(re.escape(tag) + r"(.*?)</select>", page, re.S)
-            chosen = re.search(r'<option(?: value="([^"]*)")?[^>]*selected[^>]*>([^<]*)', block.group(1)) if block else None
+            chosen = (
+                re.search(r'<option(?: value="([^"]*)")?[^>]*selected[^>]*>([^<]*)', block.group(1)) if block else None
+            )
             form[key] = (chosen.group(1) if chosen.group(1) is not None else chosen.group(2)) if chosen else ""
         else:
             form[key] = value.group(1) if value else ""
@@ -130,10 +132,14 @@ def test_restore_from_history(app: Flask) -> None:
     form["service-name"] = "Renamed Library"
     libby.post(f"/directory/service/{SVC_LIBRARY}/edit", data=form)
     token = _form(libby, f"/directory/service/{SVC_LIBRARY}/history")["csrf_token"]
-    response = libby.post(f"/directory/service/{SVC_LIBRARY}/restore/1", data={"csrf_token": token, "base_version": "2"})
+    response = libby.post(
+        f"/directory/service/{SVC_LIBRARY}/restore/1", data={"csrf_token": token, "base_version": "2"}
+    )
     assert response.status_code == 302
     assert "Daventry Library" in _client(app).get(f"/service/{SVC_LIBRARY}").get_data(as_text=True)
-    assert "Version 3: restore by libby" in libby.get(f"/directory/service/{SVC_LIBRARY}/history").get_data(as_text=True)
+    assert "Version 3: restore by libby" in libby.get(f"/directory/service/{SVC_LIBRARY}/history").get_data(
+        as_text=True
+    )
 
 
 def test_the_refuge_location_is_seen_only_by_its_agency(app: Flask) -> None:

@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session
 
 from .._files import write_text_atomic
 from ..db.models import Organization, OrganizationIdentifier, Service, Taxonomy, TaxonomyTerm, Version
-from ..errors import InterchangeError, OutreachError
+from ..errors import InterchangeError, InvalidEntryError, OutreachError
 from ..openreferral import build_catalogue, service_full
 from .editing import Actor, check_entry, save_entry
+from .hours import parse_clock
 from .schema import record_problems
 from .store import bump_revision, load_from_database
 from .tables import Entry, apply_record, organization_record, read_entry
@@ -154,6 +155,27 @@ def _flatten(document: Mapping[str, Any], organization_id: str) -> Entry:
     return entry
 
 
+def _local_times(entry: Entry, existing: Entry | None) -> Entry:
+    """Times as wall-clock times in Europe/London (the export adds the day's offset); unchanged ones as stored."""
+    old = {s["id"]: s for s in existing.schedules} if existing is not None else {}
+    for schedule in entry.schedules:
+        for key in ("opens_at", "closes_at"):
+            value = schedule.get(key)
+            if not isinstance(value, str):
+                continue
+            try:
+                clock = parse_clock(value)
+            except InvalidEntryError:
+                continue  # the rule check names it
+            before = old.get(schedule["id"], {}).get(key)
+            try:
+                same = isinstance(before, str) and parse_clock(before) == clock
+            except InvalidEntryError:
+                same = False
+            schedule[key] = before if same else clock.strftime("%H:%M:%S" if clock.second else "%H:%M")
+    return entry
+
+
 def _keep_confidential(entry: Entry, existing: Entry | None) -> Entry:
     """Add back the existing entry's confidential locations, which an export never holds."""
     if existing is None:
@@ -279,7 +301,7 @@ class _ImportRun:
             self.organizations += int(_upsert_organization(session, nested))
         _ensure_terms(session, document)
         existing = read_entry(session, str(document["id"]))
-        entry = _keep_confidential(_flatten(document, owner), existing)
+        entry = _keep_confidential(_local_times(_flatten(document, owner), existing), existing)
         check_entry(session, entry)
         note = f"imported from {Path(self.source).name}"
         result = save_entry(session, self.actor, entry, base_version=None, action="import", note=note)

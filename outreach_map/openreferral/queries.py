@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, time
 from typing import Any, Final
 
-from ..errors import InvalidPostcodeError, QueryError, UnknownPostcodeError
+from ..directory.hours import parse_clock
+from ..errors import InvalidEntryError, InvalidPostcodeError, QueryError, UnknownPostcodeError
 from ..lookup import Place
 from ..postcodes import Postcodes
 from ..queryargs import choice_arg, integer_arg, number_arg, text_arg
@@ -15,13 +17,20 @@ from .catalogue import Catalogue
 
 __all__ = [
     "DEFAULT_PER_PAGE",
+    "FORMATS",
     "MAX_PER_PAGE",
     "MAX_PROXIMITY_M",
+    "PAGE_PARAMETERS",
+    "SERVICE_AT_LOCATION_PARAMETERS",
+    "SERVICE_PARAMETERS",
     "STATUSES",
-    "UNSUPPORTED",
+    "TAXONOMY_TERM_PARAMETERS",
+    "ListShape",
     "PageRequest",
     "ServiceAtLocationQuery",
     "ServiceFilter",
+    "check_parameters",
+    "parse_list_shape",
     "parse_page",
     "parse_service_at_location_query",
     "parse_service_filter",
@@ -31,12 +40,20 @@ __all__ = [
 DEFAULT_PER_PAGE: Final = 50
 MAX_PER_PAGE: Final = 100
 MAX_PROXIMITY_M: Final = 200_000.0
-#: Open Referral query parameters this API does not implement: refused rather than silently ignored.
-UNSUPPORTED: Final = (
-    "minimum_age", "maximum_age", "start_time", "end_time", "day", "modified_after", "minimal", "full",
-    "full_service",
-)  # fmt: skip
 STATUSES: Final = ("active", "inactive", "defunct", "temporarily closed")
+#: The parameters of each list endpoint; any other is refused (400) rather than silently ignored.
+SERVICE_PARAMETERS: Final = (
+    "search", "page", "per_page", "taxonomy_term_id", "taxonomy_id", "organization_id", "status", "minimum_age",
+    "maximum_age", "start_time", "end_time", "day", "modified_after", "full", "minimal", "format",
+)  # fmt: skip
+SERVICE_AT_LOCATION_PARAMETERS: Final = (*SERVICE_PARAMETERS, "postcode", "proximity", "lat", "lon", "mode")
+PAGE_PARAMETERS: Final = ("page", "per_page", "format")
+TAXONOMY_TERM_PARAMETERS: Final = (*PAGE_PARAMETERS, "taxonomy_id")
+FORMATS: Final = ("json", "ndjson")
+_DAYS: Final = {name: i for i, names in enumerate(
+    (("mo", "mon", "monday"), ("tu", "tue", "tuesday"), ("we", "wed", "wednesday"), ("th", "thu", "thursday"),
+     ("fr", "fri", "friday"), ("sa", "sat", "saturday"), ("su", "sun", "sunday"))) for name in names}  # fmt: skip
+_BOOLEANS: Final = {"true": True, "1": True, "false": False, "0": False}
 
 
 def _id(args: Mapping[str, str], name: str, known: Mapping[str, Any], listing: str) -> str | None:
@@ -46,11 +63,78 @@ def _id(args: Mapping[str, str], name: str, known: Mapping[str, Any], listing: s
     return value
 
 
-def _refuse_unsupported(args: Mapping[str, str]) -> None:
-    for name in UNSUPPORTED:
-        if name in args:
-            raise QueryError(name, "is not supported by this API")
-    choice_arg(args, "format", ("json",), "json")
+def check_parameters(args: Mapping[str, str], allowed: tuple[str, ...]) -> None:
+    """Refuse a parameter the endpoint does not take, and a parameter given empty (``postcode=``)."""
+    for name in args:
+        if name not in allowed:
+            raise QueryError(name, f"is not a parameter of this endpoint; expected one of {', '.join(allowed)}")
+        if not str(args.get(name, "")).strip():
+            raise QueryError(name, "is empty; give a value or leave the parameter out")
+
+
+@dataclass(frozen=True, slots=True)
+class ListShape:
+    """How list records are written: ``full`` (fully nested), ``minimal`` (id and name) and the ``format``."""
+
+    full: bool = False
+    minimal: bool = False
+    format: str = "json"
+
+
+def _boolean(args: Mapping[str, str], name: str) -> bool:
+    value = text_arg(args, name, max_chars=5)
+    if value is None:
+        return False
+    if value.lower() not in _BOOLEANS:
+        raise QueryError(name, "is not true or false")
+    return _BOOLEANS[value.lower()]
+
+
+def parse_list_shape(args: Mapping[str, str]) -> ListShape:
+    """``full``, ``minimal`` and ``format`` (``json``, or ``ndjson``: one record a line)."""
+    shape = ListShape(
+        _boolean(args, "full"), _boolean(args, "minimal"), choice_arg(args, "format", FORMATS, "json") or "json"
+    )
+    if shape.full and shape.minimal:
+        raise QueryError("minimal", "cannot be combined with full; choose one")
+    return shape
+
+
+def _day(args: Mapping[str, str]) -> int | None:
+    value = text_arg(args, "day", max_chars=12)
+    if value is None:
+        return None
+    if value.lower() not in _DAYS:
+        raise QueryError("day", "is not a day of the week; expected e.g. MO or Monday")
+    return _DAYS[value.lower()]
+
+
+def _time(args: Mapping[str, str], name: str) -> time | None:
+    value = text_arg(args, name, max_chars=16)
+    if value is None:
+        return None
+    try:
+        return parse_clock(value, field=name)
+    except InvalidEntryError:
+        raise QueryError(name, "is not a time of day; expected HH:MM") from None
+
+
+def _moment(args: Mapping[str, str], name: str) -> datetime | None:
+    value = text_arg(args, name, max_chars=40)
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise QueryError(name, "is not a date or date-time; expected e.g. 2026-11-30T00:00:00Z") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _age(args: Mapping[str, str], name: str) -> float | None:
+    value = number_arg(args, name, "an age in years")
+    if value is not None and not 0 <= value <= 130:
+        raise QueryError(name, "is out of range; expected an age in years from 0")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,24 +173,40 @@ class ServiceFilter:
     taxonomy_id: str | None = None
     organization_id: str | None = None
     status: str | None = None
+    minimum_age: float | None = None
+    maximum_age: float | None = None
+    day: int | None = None
+    start_time: time | None = None
+    end_time: time | None = None
+    modified_after: datetime | None = None
+
+    @property
+    def by_schedule(self) -> bool:
+        return self.day is not None or self.start_time is not None or self.end_time is not None
 
 
 def parse_service_filter(args: Mapping[str, str], catalogue: Catalogue) -> ServiceFilter:
-    """``search``, ``taxonomy_term_id``, ``taxonomy_id``, ``organization_id`` and ``status``.
+    """``search``, ``taxonomy_term_id``, ``taxonomy_id``, ``organization_id``, ``status``, and the standard's
+    ``minimum_age`` (services whose minimum age is at least it), ``maximum_age`` (whose maximum age is at most it),
+    ``day``, ``start_time`` (opening at or after it), ``end_time`` (closing at or before it) and ``modified_after``.
 
     Raises
     ------
     QueryError
-        For an unknown id or status, too long a search, or an Open Referral
-        parameter this API does not implement.
+        For an unknown id or status, too long a search, or a value that cannot be read.
     """
-    _refuse_unsupported(args)
     return ServiceFilter(
         search=text_arg(args, "search"),
         taxonomy_term_id=_id(args, "taxonomy_term_id", catalogue.terms, "/api/openreferral/taxonomy_terms"),
         taxonomy_id=_id(args, "taxonomy_id", catalogue.taxonomies, "/api/openreferral/taxonomies"),
         organization_id=_id(args, "organization_id", catalogue.organizations, "the organization_id of services"),
         status=choice_arg(args, "status", STATUSES, None),
+        minimum_age=_age(args, "minimum_age"),
+        maximum_age=_age(args, "maximum_age"),
+        day=_day(args),
+        start_time=_time(args, "start_time"),
+        end_time=_time(args, "end_time"),
+        modified_after=_moment(args, "modified_after"),
     )
 
 

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
 from typing import Any, Final, TypeVar
 
 from ..directory import ServicePoint
-from ..errors import PointOutsideNetworkError
+from ..directory.hours import DAY_CODES, LONDON, parse_clock, with_offset
+from ..errors import InvalidEntryError, PointOutsideNetworkError
 from ..geodesy import straight_line_m
 from ..lookup import Place
 from ..traveltime import TravelTimes
 from .catalogue import Catalogue, Record
-from .queries import PageRequest, ServiceAtLocationQuery, ServiceFilter
+from .queries import ListShape, PageRequest, ServiceAtLocationQuery, ServiceFilter
 
 __all__ = [
     "OPENAPI_URL",
@@ -102,6 +104,8 @@ def api_info() -> Json:
             "public_contact_service_id, public_contact_service": "the safe contact route of a service whose "
             "location is confidential; such a location, and its service_at_location, are never published",
             "lat, lon, mode": "query parameters of /service_at_locations: a position instead of a postcode",
+            "minimum_age, maximum_age, day, start_time, end_time, modified_after, full, minimal, format=ndjson": "supported as the Open Referral OpenAPI describes them; schedule times carry the Europe/London offset "
+            "of the day of the answer; any other parameter is refused with 400",
             "travel_time_minutes, distance_km, straight_line_km, approximate": "with a position: road travel "
             "time and distance (approximate when the road network is), straight-line distance; nearest first",
         },
@@ -165,9 +169,19 @@ def _sal_core(catalogue: Catalogue, sal_id: str, *, full: bool) -> Json:
     return out
 
 
+def _schedule(record: Record) -> Json:
+    """A schedule with its times in Europe/London carrying the UTC offset of today, as the standard asks."""
+    out = _pick(record, _SCHEDULE)
+    today = datetime.now(LONDON).date()
+    for key in ("opens_at", "closes_at"):
+        if key in out:
+            out[key] = with_offset(out[key], on=today)
+    return out
+
+
 def _schedules(catalogue: Catalogue, service_id: str, sal_id: str | None = None) -> list[Json]:
     return [
-        _pick(s, _SCHEDULE)
+        _schedule(s)
         for s in catalogue.schedules.get(service_id, ())
         if sal_id is None or s.get("service_at_location_id") in (None, sal_id)
     ]
@@ -234,16 +248,84 @@ def _matches(catalogue: Catalogue, service_id: str, where: ServiceFilter, extra_
         catalogue.terms[t].get("taxonomy_id") == where.taxonomy_id for t in terms
     ):
         return False
+    if not _matches_standard(catalogue, record, where):
+        return False
     if where.search is not None:
         text = catalogue.service_text[service_id] + " " + extra_text
         return all(word in text for word in where.search.casefold().split())
     return True
 
 
-def list_services(catalogue: Catalogue, where: ServiceFilter, page: PageRequest) -> Json:
-    """A page of services (``compiled/service_list.json`` records) in directory order."""
+def _matches_standard(catalogue: Catalogue, record: Record, where: ServiceFilter) -> bool:
+    """The standard's optional filters: ages, a day and times of a schedule, modified after."""
+    low, high = record.get("minimum_age"), record.get("maximum_age")
+    if where.minimum_age is not None and (low is None or low < where.minimum_age):
+        return False
+    if where.maximum_age is not None and (high is None or high > where.maximum_age):
+        return False
+    if where.modified_after is not None:
+        modified = record.get("last_modified")
+        if not modified or datetime.fromisoformat(str(modified).replace("Z", "+00:00")) <= where.modified_after:
+            return False
+    if where.by_schedule:
+        return any(_schedule_matches(s, where) for s in catalogue.schedules.get(record["id"], ()))
+    return True
+
+
+def _schedule_matches(schedule: Record, where: ServiceFilter) -> bool:
+    if where.day is not None:
+        codes = {c.strip()[-2:] for c in str(schedule.get("byday") or "").split(",") if c.strip()}
+        dated = schedule.get("valid_from") if not schedule.get("freq") else None
+        weekday = date.fromisoformat(str(dated)).weekday() if dated else None
+        if DAY_CODES[where.day] not in codes and weekday != where.day:
+            return False
+    for key, bound, later in (("opens_at", where.start_time, True), ("closes_at", where.end_time, False)):
+        if bound is None:
+            continue
+        try:
+            value = parse_clock(str(schedule.get(key) or ""))
+        except InvalidEntryError:
+            return False
+        if (value < bound) if later else (value > bound):
+            return False
+    return True
+
+
+def _service_item(catalogue: Catalogue, service_id: str, shape: ListShape) -> Json:
+    if shape.full:
+        return service_full(catalogue, service_id) or {}
+    if shape.minimal:
+        return _pick(catalogue.services[service_id], ("id", "name", "status"))
+    return _service_summary(catalogue, service_id)
+
+
+def list_services(
+    catalogue: Catalogue, where: ServiceFilter, page: PageRequest, shape: ListShape | None = None
+) -> Json:
+    """A page of services (``compiled/service_list.json`` records; fully nested with ``full``) in directory order."""
     ids = [s for s in catalogue.services if _matches(catalogue, s, where)]
-    return paginate(ids, page, lambda s: _service_summary(catalogue, s))
+    return paginate(ids, page, lambda s: _service_item(catalogue, s, shape or ListShape()))
+
+
+def list_organizations(catalogue: Catalogue, page: PageRequest) -> Json:
+    """A page of organisations (``compiled/organization_list.json`` records)."""
+    return paginate(list(catalogue.organizations), page, lambda o: _organization(catalogue, o, full=False))
+
+
+def organization_full(catalogue: Catalogue, organization_id: str) -> Json | None:
+    """An organisation with its identifiers and its services (``compiled/organization.json``), or ``None``."""
+    if organization_id not in catalogue.organizations:
+        return None
+    services = [_pick(r, _SERVICE) for r in catalogue.services.values() if r["organization_id"] == organization_id]
+    return _organization(catalogue, organization_id, full=True) | {"services": services}
+
+
+def _sal_item(catalogue: Catalogue, sal_id: str, shape: ListShape) -> Json:
+    if shape.full:
+        return service_at_location_full(catalogue, sal_id) or {}
+    if shape.minimal:
+        return _pick(catalogue.service_at_locations[sal_id], ("id", "service_id", "location_id"))
+    return _sal_summary(catalogue, sal_id)
 
 
 def _sal_summary(catalogue: Catalogue, sal_id: str) -> Json:
@@ -265,7 +347,9 @@ def _road(times: TravelTimes, origin: Place, points: Sequence[ServicePoint]) -> 
     return {p.id: (float(minutes[j]), float(metres[j])) for j, p in enumerate(reachable) if math.isfinite(minutes[j])}
 
 
-def list_service_at_locations(catalogue: Catalogue, query: ServiceAtLocationQuery, times: TravelTimes | None) -> Json:
+def list_service_at_locations(
+    catalogue: Catalogue, query: ServiceAtLocationQuery, times: TravelTimes | None, shape: ListShape | None = None
+) -> Json:
     """A page of service_at_locations (``compiled/service_at_location_list.json`` records).
 
     Without a position: directory order.
@@ -281,7 +365,7 @@ def list_service_at_locations(catalogue: Catalogue, query: ServiceAtLocationQuer
     ]
     origin = query.origin
     if origin is None:
-        return paginate(ids, query.page, lambda s: _sal_summary(catalogue, s))
+        return paginate(ids, query.page, lambda s: _sal_item(catalogue, s, shape or ListShape()))
     if times is None:
         msg = "travel times are needed for a query with a position"
         raise ValueError(msg)  # a caller bug, never a user's: the API passes times with a position
@@ -294,7 +378,7 @@ def list_service_at_locations(catalogue: Catalogue, query: ServiceAtLocationQuer
 
     def located(point: ServicePoint) -> Json:
         minutes, metres = road.get(point.id, (math.nan, math.nan))
-        return _sal_summary(catalogue, point.id) | {
+        return _sal_item(catalogue, point.id, shape or ListShape()) | {
             "travel_time_minutes": round(minutes, 1) if math.isfinite(minutes) else None,
             "distance_km": round(metres / 1000, 2) if math.isfinite(metres) else None,
             "straight_line_km": round(straight[point.id] / 1000, 2),

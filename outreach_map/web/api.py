@@ -11,6 +11,7 @@ Confidential locations are withheld by the core (see
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -81,11 +82,21 @@ def root() -> ResponseReturnValue:
     return jsonify(oruk.api_info())
 
 
+def _page_response(page: dict[str, Any], shape: oruk.ListShape) -> ResponseReturnValue:
+    """The Page object as JSON, or its records one a line (``format=ndjson``)."""
+    if shape.format == "ndjson":
+        body = "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in page["contents"])
+        return Response(body, mimetype="application/x-ndjson")
+    return jsonify(page)
+
+
 @bp.get("/openreferral/services")
 def services() -> ResponseReturnValue:
     catalogue = _catalogue()
+    oruk.check_parameters(request.args, oruk.SERVICE_PARAMETERS)
     where = oruk.parse_service_filter(request.args, catalogue)
-    return jsonify(oruk.list_services(catalogue, where, oruk.parse_page(request.args)))
+    shape = oruk.parse_list_shape(request.args)
+    return _page_response(oruk.list_services(catalogue, where, oruk.parse_page(request.args), shape), shape)
 
 
 @bp.get("/openreferral/services/<service_id>")
@@ -97,9 +108,11 @@ def service(service_id: str) -> ResponseReturnValue:
 def service_at_locations() -> ResponseReturnValue:
     res = resources()
     catalogue = _catalogue()
+    oruk.check_parameters(request.args, oruk.SERVICE_AT_LOCATION_PARAMETERS)
     query = oruk.parse_service_at_location_query(request.args, catalogue, res.data.postcodes)
+    shape = oruk.parse_list_shape(request.args)
     times = res.times(query.mode) if query.origin is not None else None
-    return jsonify(oruk.list_service_at_locations(catalogue, query, times))
+    return _page_response(oruk.list_service_at_locations(catalogue, query, times, shape), shape)
 
 
 @bp.get("/openreferral/service_at_locations/<sal_id>")
@@ -107,8 +120,20 @@ def service_at_location(sal_id: str) -> ResponseReturnValue:
     return _found(oruk.service_at_location_full(_catalogue(), sal_id), "service_at_location")
 
 
+@bp.get("/openreferral/organizations")
+def organizations() -> ResponseReturnValue:
+    oruk.check_parameters(request.args, oruk.PAGE_PARAMETERS)
+    return jsonify(oruk.list_organizations(_catalogue(), oruk.parse_page(request.args)))
+
+
+@bp.get("/openreferral/organizations/<organization_id>")
+def organization(organization_id: str) -> ResponseReturnValue:
+    return _found(oruk.organization_full(_catalogue(), organization_id), "organization")
+
+
 @bp.get("/openreferral/taxonomies")
 def taxonomies() -> ResponseReturnValue:
+    oruk.check_parameters(request.args, oruk.PAGE_PARAMETERS)
     return jsonify(oruk.list_taxonomies(_catalogue(), oruk.parse_page(request.args)))
 
 
@@ -120,6 +145,7 @@ def taxonomy(taxonomy_id: str) -> ResponseReturnValue:
 @bp.get("/openreferral/taxonomy_terms")
 def taxonomy_terms() -> ResponseReturnValue:
     catalogue = _catalogue()
+    oruk.check_parameters(request.args, oruk.TAXONOMY_TERM_PARAMETERS)
     taxonomy_id, page = oruk.parse_taxonomy_term_query(request.args, catalogue)
     return jsonify(oruk.list_taxonomy_terms(catalogue, taxonomy_id, page))
 
