@@ -22,6 +22,7 @@ from ._files import replace_folder
 from .clock import ICAL_WEEKDAYS, WEEKDAYS
 from .directory import Directory
 from .errors import PublishError
+from .geojson import feature, feature_collection, line, point
 from .published import TIMETABLE_FILE, Place, Run, Stop, Timetable, public_timetable
 from .tables import csv_text
 
@@ -159,26 +160,23 @@ def runs_gpx(timetable: Timetable) -> str:
 
 
 def runs_geojson(timetable: Timetable) -> dict[str, Any]:
-    """Runs as lines and served stops as points, for maps."""
-    features: list[dict[str, Any]] = [
-        {
-            "type": "Feature",
-            "geometry": {"type": "LineString", "coordinates": [[p.lon, p.lat] for p in _run_places(timetable, run)]},
-            "properties": {"van": run.van, "week": run.week, "weekday": run.weekday, "leave": run.leave,
-                           "back": run.back, "drive_min": run.drive_min, "distance_km": run.distance_km,
-                           "stops": [v.stop for v in run.visits]},
-        }
+    """Runs as lines and served stops as points, for maps (RFC 7946; the plan id and network on every feature)."""
+    about = {"plan_id": timetable.plan_id, "approximate": timetable.network.approximate}
+    features = [
+        feature(line([(p.lon, p.lat) for p in _run_places(timetable, run)]),
+                about | {"van": run.van, "week": run.week, "weekday": run.weekday, "leave": run.leave,
+                         "back": run.back, "drive_min": run.drive_min, "distance_km": run.distance_km,
+                         "stops": [v.stop for v in run.visits]})
         for run in timetable.runs
     ]  # fmt: skip
     for s in timetable.served_stops:
         assert s.entry is not None
-        properties = {"id": s.id, "name": s.name, "weekday": s.entry.weekday, "arrive": s.entry.arrive,
-                      "depart": s.entry.depart, "frequency_weeks": s.frequency_weeks, "weeks": list(s.entry.weeks),
-                      "van": s.entry.van, "outreach": s.outreach, "population": s.population}  # fmt: skip
-        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]},
-                         "properties": properties})  # fmt: skip
-    return {"type": "FeatureCollection", "features": features,
-            "properties": {"plan_id": timetable.plan_id, "approximate": timetable.network.approximate}}  # fmt: skip
+        properties = about | {"id": s.id, "name": s.name, "weekday": s.entry.weekday, "arrive": s.entry.arrive,
+                              "depart": s.entry.depart, "frequency_weeks": s.frequency_weeks,
+                              "weeks": list(s.entry.weeks), "van": s.entry.van, "outreach": s.outreach,
+                              "population": s.population}  # fmt: skip
+        features.append(feature(point(s.lon, s.lat), properties))
+    return feature_collection(features)
 
 
 def publish_timetable(timetable: Timetable, routes_dir: Path, *, directory: Directory | None = None) -> Path:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ._files import write_text_atomic
 from .coverage import CoverageResult, Facility
 from .errors import OutreachError
+from .geojson import feature, feature_collection, point
 
 if TYPE_CHECKING:
     import folium
@@ -238,13 +239,10 @@ def save_map(m: folium.Map, path: Path) -> None:
 
 
 def geojson_villages(result: CoverageResult) -> dict[str, Any]:
-    """The coverage table as GeoJSON points (one feature per village)."""
-    features = []
-    for row, v in zip(result.rows(), result.villages, strict=True):
-        features.append(
-            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [v.lon, v.lat]}, "properties": row}
-        )
-    return {"type": "FeatureCollection", "features": features, "properties": {"approximate": result.approximate}}
+    """The coverage table as GeoJSON points (one feature per village; RFC 7946)."""
+    return feature_collection(
+        feature(point(v.lon, v.lat), row) for row, v in zip(result.rows(), result.villages, strict=True)
+    )
 
 
 #: A colour per service kind for public maps.

@@ -28,6 +28,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from .errors import PointOutsideNetworkError
+from .geojson import clip_to_bbox, feature, feature_collection, geometry_of
 from .roads import FloatArray, IntArray, ModeGraph, RoadNetwork, to_projected, to_wgs84
 
 __all__ = [
@@ -313,6 +314,10 @@ def od_matrix(
     return Matrix(seconds, metres, approximate)
 
 
+#: Service areas are clipped to the network's extent widened by this much.
+CLIP_MARGIN_M = 1000.0
+
+
 def service_areas(
     graph: ModeGraph,
     facilities: Snap,
@@ -326,13 +331,18 @@ def service_areas(
 
     Each reachable node contributes a disc whose radius is the time left,
     at the snap speed, capped at ``max_radius_m``; the discs of a band are
-    merged and simplified. Features are in WGS84, largest band first.
+    merged, simplified and clipped to the network's extent (plus :data:`CLIP_MARGIN_M`). Features are RFC 7946 GeoJSON
+    (WGS84, outer rings counter-clockwise, 6 decimals), largest band first.
     """
     from shapely import MultiPolygon, Point, Polygon, simplify, transform, union_all
-    from shapely.geometry import mapping
 
     if len(facilities) == 0:
-        return {"type": "FeatureCollection", "features": []}
+        return feature_collection([])
+    margin = min(max_radius_m, CLIP_MARGIN_M)  # the area: the network's extent and a margin round it
+    xs = np.array([graph.x.min() - margin, graph.x.max() + margin])
+    ys = np.array([graph.y.min() - margin, graph.y.max() + margin])
+    lons, lats = to_wgs84(graph.crs, xs, ys)
+    area = (float(np.min(lons)), float(np.min(lats)), float(np.max(lons)), float(np.max(lats)))
     n = graph.n_nodes
     reverse = _augment(graph.time_t, facilities.node, facilities.seconds)
     top = max(minutes) * 60.0
@@ -350,17 +360,12 @@ def service_areas(
         def to_lonlat(xy: FloatArray) -> FloatArray:
             return np.column_stack(to_wgs84(graph.crs, xy[:, 0], xy[:, 1]))
 
-        geometry = transform(shape, to_lonlat)
-        if not isinstance(geometry, Polygon | MultiPolygon):  # pragma: no cover - union of discs
+        geometry = clip_to_bbox(transform(shape, to_lonlat), area)
+        if not isinstance(geometry, Polygon | MultiPolygon) or geometry.is_empty:  # pragma: no cover - union of discs
             continue
-        features.append(
-            {
-                "type": "Feature",
-                "properties": {"minutes": band, "mode": graph.mode, "approximate": approximate},
-                "geometry": mapping(geometry),
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}
+        properties = {"minutes": band, "mode": graph.mode, "approximate": approximate}
+        features.append(feature(geometry_of(geometry), properties))
+    return feature_collection(features)
 
 
 class TravelTimes:

@@ -13,6 +13,8 @@ from click.testing import CliRunner
 from outreach_map.cli import main
 from outreach_map.config import DATA_DIR_ENV
 
+from .test_geojson import assert_rfc7946
+
 
 def test_info_summarises_tiny_data(tiny_data: Path) -> None:
     result = CliRunner().invoke(main, ["--data-dir", str(tiny_data), "info"])
@@ -111,7 +113,10 @@ def test_service_areas_leave_out_confidential_points(tiny_data: Path, tmp_path: 
     assert result.exit_code == 0, result.output
     areas = json.loads(out.read_text(encoding="utf-8"))
     assert [f["properties"]["minutes"] for f in areas["features"]] == [10, 5]
-    assert areas["properties"]["approximate"] is True
+    assert all(
+        f["properties"]["approximate"] is True and f["properties"]["kind"] == "library" for f in areas["features"]
+    )
+    assert_rfc7946(areas)
 
 
 def test_service_areas_bad_options(tiny_data: Path, tmp_path: Path) -> None:

@@ -15,6 +15,8 @@ from outreach_map.exports import EXPORT_FILES, publish_timetable
 from outreach_map.planner import Location, ProblemBuilder, Solution, solve
 from outreach_map.published import Timetable, load_timetable, next_visits, timetable_of
 
+from .test_geojson import assert_rfc7946
+
 STAMP = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 DAVENTRY_LIBRARY = Location("daventry-library", "Daventry Library", 52.2569, -1.1607)
 
@@ -102,6 +104,7 @@ def test_gpx_and_geojson(small_plan: Solution, tmp_path: Path) -> None:
     points = tracks[0].findall("g:trkseg/g:trkpt", ns)
     assert points[0].get("lat") == points[-1].get("lat")  # a run starts and ends at the depot
     geo = json.loads((folder / "runs.geojson").read_text(encoding="utf-8"))
+    assert_rfc7946(geo)
     kinds = [f["geometry"]["type"] for f in geo["features"]]
     assert kinds.count("LineString") == len(small_plan.runs) and kinds.count("Point") == 3
 

@@ -20,6 +20,8 @@ from outreach_map.traveltime import (
     snap_points,
 )
 
+from .test_geojson import assert_rfc7946
+
 ORIGIN_X, ORIGIN_Y = 457_000.0, 262_000.0  # near Daventry, EPSG:27700
 
 
@@ -214,6 +216,7 @@ def test_service_areas_nest_and_contain_the_facility(twelve_nodes: tuple[ModeGra
     library = spot(1000, 1000)
     areas = TravelTimes(network).service_areas([library], minutes=(1, 2, 4))
     assert [f["properties"]["minutes"] for f in areas["features"]] == [4, 2, 1]
+    assert_rfc7946(areas)
     polygons = [shape(f["geometry"]) for f in areas["features"]]
     here = Point(library.lon, library.lat)
     assert all(p.contains(here) for p in polygons)

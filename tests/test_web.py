@@ -14,6 +14,7 @@ from outreach_map.accounts import add_user, make_engine
 from outreach_map.cli import main
 from outreach_map.web import create_app
 
+from .test_geojson import assert_rfc7946
 from .test_published import tiny_plan
 
 EXTERNAL = re.compile(r'<(?:script|link|img|iframe)[^>]+(?:src|href)="(?:https?:)?//', re.IGNORECASE)
@@ -200,8 +201,11 @@ def test_service_areas_layer_is_fetched_not_inlined(client: FlaskClient) -> None
     login(client, "pat", "planner-password")
     page = client.get("/plan/?kind=library&threshold=15").get_data(as_text=True)
     assert 'fetch("/plan/layers/service-areas.geojson?kind=library' in page
-    layer = client.get("/plan/layers/service-areas.geojson?kind=library&mode=drive").get_json()
+    response = client.get("/plan/layers/service-areas.geojson?kind=library&mode=drive")
+    assert response.mimetype == "application/geo+json"
+    layer = response.get_json()
     assert [f["properties"]["minutes"] for f in layer["features"]] == [60, 45, 30, 15]
+    assert_rfc7946(layer)
     assert client.get("/plan/layers/service-areas.geojson?kind=pub").status_code == 400
     areas = client.get("/plan/layers/service-areas.geojson?kind=domestic-abuse-support").get_json()
     assert areas["features"] == []  # the only point is the confidential refuge

@@ -284,7 +284,8 @@ def service_areas_cmd(
         raise click.ClickException(f"no open, public service points of kind '{kind}'")
     times = _travel_times(ctx, roads_name, mode)
     areas = times.service_areas(points, minutes=bands)
-    areas["properties"] = {"kind": kind, "network": times.network.name, "approximate": times.approximate}
+    for area in areas["features"]:  # RFC 7946: what describes the layer goes on its features
+        area["properties"] |= {"kind": kind, "network": times.network.name}
     write_text_atomic(out, json.dumps(areas) + "\n")
     click.echo(f"wrote {out}: {len(areas['features'])} bands around {len(points)} {kind} points")
     _warn_if_approximate(times)

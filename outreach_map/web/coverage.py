@@ -8,6 +8,7 @@ and the CSV :func:`outreach_map.tables.coverage_csv`, as for the CLI.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
@@ -15,6 +16,7 @@ from flask.typing import ResponseReturnValue
 
 from ..coverage import Facility, WhatIf, check_threshold, facilities_of, village_candidates, what_if
 from ..errors import OutreachError
+from ..geojson import MEDIA_TYPE as GEOJSON_MEDIA_TYPE
 from ..lookup import resolve_place
 from ..maps import add_remote_geojson, coverage_map, render_fragments
 from ..siting import Suggestion, suggest_sites
@@ -128,4 +130,5 @@ def service_areas_layer() -> ResponseReturnValue:
         facilities = facilities_of(res.data.directory, kind, include_examples=request.args.get("real_only") != "1")
     except OutreachError as exc:
         return jsonify({"error": str(exc), "parameter": "kind"}), 400
-    return jsonify(res.times(mode).service_areas(facilities))
+    body = json.dumps(res.times(mode).service_areas(facilities), ensure_ascii=False)
+    return Response(body, mimetype=GEOJSON_MEDIA_TYPE)
