@@ -57,9 +57,9 @@ def referral_message(
     message.set_content(
         f"A partner agency has sent a referral to {service_name}.\n\n"
         f"Reference: {referral.reference}\n"
-        f"Open it (staff login needed): {link}\n\n"
-        "For the person's safety this email holds none of their details. "
-        "Please do not reply with any.\n"
+        f"Open it (staff login needed):\n{link}\n\n"
+        "For the person's safety this email holds none of their\n"
+        "details. Please do not reply with any.\n"
     )
     return message
 

@@ -90,11 +90,26 @@ def _hours_text(schedule: Any) -> str:
     return describe(schedule.as_record()) or str(schedule.description)
 
 
+def _inbox_count() -> int:
+    """Referrals to the logged-in member's organisations that nobody there has opened (shown on staff pages)."""
+    from flask_login import current_user
+
+    from ..db.engine import session_scope
+    from ..directory.editing import actor_for
+    from ..referrals.workflow import inbox_count
+    from .resources import resources
+
+    if not current_user.is_authenticated:
+        return 0
+    with session_scope(resources().engine) as session:
+        return inbox_count(session, actor_for(session, current_user.name))
+
+
 def _register(app: Flask) -> None:
     """Blueprints, CSRF, login, error pages and security headers."""
     csrf = CSRFProtect(app)
 
-    from . import api, assets, auth, coverage, directory, public, schedule
+    from . import api, assets, auth, coverage, directory, public, referrals, schedule
 
     app.register_blueprint(assets.bp)
     app.register_blueprint(public.bp)
@@ -103,6 +118,7 @@ def _register(app: Flask) -> None:
     app.register_blueprint(schedule.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(directory.bp)
+    app.register_blueprint(referrals.bp)
     csrf.exempt(public.feedback)  # no session, no cookie: a signed form token instead (web.limits)
     csrf.exempt(api.bp)  # read-only JSON API: no forms, no cookies; other methods get 405
     auth.init_login(app)
@@ -112,7 +128,7 @@ def _register(app: Flask) -> None:
     @app.context_processor
     def kind_names() -> dict[str, Any]:
         kinds = app.extensions["outreach"].data.directory.kinds
-        return {"kind_names": {k.term: k.name for k in kinds}}
+        return {"kind_names": {k.term: k.name for k in kinds}, "inbox": _inbox_count}
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
