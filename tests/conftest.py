@@ -332,3 +332,16 @@ def smtp_server() -> Any:
     handler.port = port  # type: ignore[attr-defined]
     yield handler
     controller.stop()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line saying on which databases the database tests ran (CI logs quote it)."""
+    counts: dict[str, int] = {}
+    for report in terminalreporter.stats.get("passed", []):
+        if report.when == "call":
+            for name in ("sqlite", "postgresql"):
+                if f"[{name}" in report.nodeid:
+                    counts[name] = counts.get(name, 0) + 1
+    if counts:
+        ran = ", ".join(f"{name} {n} passed" for name, n in sorted(counts.items()))
+        terminalreporter.write_line(f"database tests: {ran}")
