@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,12 @@ from typing import Any
 RAW = Path(__file__).resolve().parent / "raw"
 NAMESPACE = uuid.UUID("5b0f1d0e-7d1c-4c56-9d5e-0a0ad1a7e3b1")
 EXAMPLE = "EXAMPLE - "
+
+#: A plain e-mail address: no whitespace, one "@", a dot in the domain.
+EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+#: Community buildings named in a library's address (DCMS list): the library is housed there.
+VENUE_WORDS = ("Village Hall", "Community Centre", "Town Hall")
 
 #: Service kinds (taxonomy terms). ``term`` is the slug the CLI takes.
 KINDS = [
@@ -68,6 +75,17 @@ def title(text: str) -> str:
     small = {"and", "of", "the", "at", "on", "in"}
     words = [w.lower() if w.lower() in small and i else w.capitalize() for i, w in enumerate(text.split())]
     return " ".join(words)
+
+
+def clean_email(raw: str) -> str | None:
+    """An e-mail address from the raw data, or None when it is not a valid one.
+
+    Whitespace inside is dropped only where that leaves a valid address
+    ("hunslib@ firstforwellbeing.co.uk"); anything else ("lib-buc@buckscc.gov,uk")
+    is left out rather than guessed.
+    """
+    joined = "".join(raw.split())
+    return joined if EMAIL.fullmatch(joined) else None
 
 
 def pretty_postcode(pc: str) -> str:
@@ -195,10 +213,14 @@ def add_libraries(d: Directory) -> None:
         )
         if note:
             description += " " + note
+        contact: dict[str, Any] = {}
+        if row["url"].startswith("http"):
+            contact["url"] = row["url"]
+        if email := clean_email(row["email"]):
+            contact["email"] = email
         sid = d.service(
             key, organization_id=org, name=name, kind="library", description=description, status=status,
-            source=source, **({"url": row["url"]} if row["url"].startswith("http") else {}),
-            **({"email": row["email"]} if "@" in row["email"] and "," not in row["email"] else {}),
+            source=source, **contact,
         )  # fmt: skip
         lines = [part.strip() for part in address.split(",") if part.strip()] or [name]
         lid = d.location(
@@ -275,6 +297,37 @@ def add_os_places(d: Directory) -> None:
             key, name=name, lat=float(row["lat"]), lon=float(row["lon"]), source=source,
             external_identifier=row["ID"], external_identifier_type="OS Open Names ID",
             address={"address_1": name, "city": town, "postal_code": row["POSTCODE_DISTRICT"]},
+        )  # fmt: skip
+        d.at(sid, lid)
+
+
+def add_community_venues(d: Directory) -> None:
+    """Village halls and community centres that house an open library (DCMS list).
+
+    Only a building the list names in the library's address is taken, and only
+    while that library is open; the point is the library's (its postcode).
+    No other open source here gives community venues.
+    """
+    source = ("DCMS Libraries Taskforce dataset via LibrariesHacked (c.2017), OGL v3: "
+              "the building named in a library's address")  # fmt: skip
+    for row in read_csv("libraries_taskforce_northants_bbox.csv"):
+        parts = [part.strip() for part in row["address"].split(",") if part.strip()]
+        if row["closed"] or not parts or not any(word in parts[0] for word in VENUE_WORDS):
+            continue
+        place = row["name"].removesuffix(" Library")
+        name = parts[0] if parts[0] != next(w for w in VENUE_WORDS if w in parts[0]) else f"{place} {parts[0]}"
+        library = row["name"] if "Library" in row["name"] else f"{row['name']} Library"
+        key = f"venue:library:{row['id']}"
+        org = d.organization(key, name, "Community building (operator not in the open data).")
+        sid = d.service(
+            key, organization_id=org, name=name, kind="community-venue", source=source,
+            description=(f"Community venue: {library} is housed here (DCMS Libraries Taskforce list, c.2017). "
+                         "Booking, opening times and contacts are not in the open data."),
+        )  # fmt: skip
+        lid = d.location(
+            key, name=name, lat=float(row["lat"]), lon=float(row["lng"]), source=source,
+            address={"address_1": ", ".join(parts[:-1]) or parts[0], "city": parts[-1],
+                     "postal_code": pretty_postcode(row["postcode"])},
         )  # fmt: skip
         d.at(sid, lid)
 
@@ -402,6 +455,7 @@ def build(out: Path) -> None:
     add_libraries(d)
     add_gps(d)
     add_os_places(d)
+    add_community_venues(d)
     add_partnership(d)
     folder = out / "services"
     folder.mkdir(parents=True, exist_ok=True)

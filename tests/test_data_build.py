@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -31,3 +33,27 @@ def rebuilt(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("relative", DERIVED)
 def test_rebuild_reproduces_committed_file(rebuilt: Path, relative: str) -> None:
     assert (rebuilt / relative).read_bytes() == (EMBEDDED_DATA / relative).read_bytes()
+
+
+def _build_services() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("build_services", EMBEDDED_DATA / "build_services.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("hunslib@ firstforwellbeing.co.uk", "hunslib@firstforwellbeing.co.uk"),
+        (" Wolverton.Library@milton-keynes.gov.uk ", "Wolverton.Library@milton-keynes.gov.uk"),
+        ("lib-buc@buckscc.gov,uk", None),
+        ("a@b@example.org", None),
+        ("library@localhost", None),
+        ("", None),
+        ("see website", None),
+    ],
+)
+def test_emails_are_normalised_or_dropped(raw: str, clean: str | None) -> None:
+    assert _build_services().clean_email(raw) == clean

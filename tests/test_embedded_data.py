@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import Counter
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -71,6 +74,60 @@ def test_sixty_real_locations_across_six_kinds(embedded: Dataset) -> None:
     real = [p for p in embedded.directory.points_of() if not p.example]
     assert len(real) >= 60
     assert len(Counter(p.kind for p in real)) >= 6
+
+
+def test_real_and_example_points_by_kind(embedded: Dataset) -> None:
+    """The counts data/services/README.md gives (closed libraries included)."""
+    counts = {kind: dict(c) for kind, c in embedded.directory.count_by_kind().items() if c}
+    real = {kind: c.get("real", 0) for kind, c in counts.items()}
+    example = {kind: c.get("example", 0) for kind, c in counts.items() if c.get("example")}
+    assert real == {
+        "library": 53, "gp": 79, "school": 263, "hospital": 10, "hospice": 2, "care-home": 29,
+        "community-venue": 4, "victim-support": 0, "domestic-abuse-support": 0, "police": 0, "childrens-centre": 0,
+    }  # fmt: skip
+    assert example == {"victim-support": 2, "domestic-abuse-support": 3, "police": 3, "childrens-centre": 3}
+
+
+def test_community_venues_are_the_buildings_that_house_open_libraries(embedded: Dataset) -> None:
+    venues = embedded.directory.points_of(["community-venue"], include_closed=True)
+    assert sorted(p.service.name for p in venues) == [
+        "Neithrop Community Centre", "Wolverton Town Hall", "Woodford Halse Village Hall", "Wootton Community Centre",
+    ]  # fmt: skip
+    libraries = {(p.location.lat, p.location.lon): p for p in embedded.directory.points_of(["library"])}
+    for venue in venues:
+        assert not venue.example and venue.is_open
+        assert "DCMS Libraries Taskforce" in venue.service.source
+        library = libraries[(venue.location.lat, venue.location.lon)]
+        assert library.service.name in venue.service.description
+        assert library.location.postcode == venue.location.postcode
+
+
+#: Strict enough for the Open Referral validator: no whitespace, one "@", a dot in the domain.
+STRICT_EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+
+def _emails(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key.endswith("email") and isinstance(item, str):
+                yield item
+            else:
+                yield from _emails(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _emails(item)
+
+
+def test_every_email_in_the_directory_is_a_plain_address() -> None:
+    services = json.loads((EMBEDDED_DATA / "services" / "services.json").read_text(encoding="utf-8"))
+    emails = list(_emails(services))
+    assert len(emails) >= 45
+    assert "hunslib@firstforwellbeing.co.uk" in emails
+    bad = [e for e in emails if not STRICT_EMAIL.fullmatch(e) or e.count("@") != 1]
+    assert bad == []
+    for table in (EMBEDDED_DATA / "services").glob("*.json"):
+        others = [e for e in _emails(json.loads(table.read_text(encoding="utf-8"))) if not STRICT_EMAIL.fullmatch(e)]
+        assert others == [], table.name
 
 
 def test_daventry_library_is_at_the_abbey_centre(embedded: Dataset) -> None:
