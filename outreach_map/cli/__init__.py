@@ -533,13 +533,18 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     app = create_app(_settings(ctx))
     resources = app.extensions["outreach"]
     _ = resources.data, resources.network  # load before the first visitor, and fail early on bad data
+    import socket
+
     from waitress.server import create_server
 
-    try:
-        server = create_server(app, host=host, port=port, threads=threads, ident="outreach-map")
-    except OSError as exc:
-        msg = f"cannot serve on {host} port {port}: {exc.strerror or exc}; is another server using it? (--port)"
-        raise OutreachError(msg) from None
+    with socket.socket() as probe:  # waitress leaves its socket open when it cannot bind: ask first
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            msg = f"cannot serve on {host} port {port}: {exc.strerror or exc}; is another server using it? (--port)"
+            raise OutreachError(msg) from None
+    server = create_server(app, host=host, port=port, threads=threads, ident="outreach-map")
     click.echo(f"outreach-map: serving http://{host}:{port}/ (Ctrl+C to stop)")
     server.run()
 
