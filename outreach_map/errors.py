@@ -49,6 +49,7 @@ __all__ = [
     "UnknownPostcodeError",
     "UnknownVillageError",
     "printable",
+    "quoted",
 ]
 
 
@@ -63,6 +64,12 @@ def printable(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
         else f"\\u{ord(ch):04x}" for ch in text
     )  # fmt: skip
     return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
+def quoted(value: object, limit: int = 40) -> str:
+    """A value as a message quotes it: in quotes, printable, at most ``limit`` characters."""
+    text = printable(str(value), limit)
+    return f"'{text}'"
 
 
 class OutreachError(Exception):
