@@ -1,14 +1,18 @@
 """Cheapest insertion of a stop into the runs of a day, vectorised with numpy.
 
-A day's *table* has one column per edge of every run of the day (and one
-virtual depot-depot edge per idle van): its ends, the earliest departure from
-its start and the latest start at its end (forward and backward time-window
-propagation), and its run's load, capacity, duration and duration limit. The
-cost of putting a stop on an edge is the extra distance plus penalties for
-excess load, time warp and excess duration; ``best`` takes the cheapest edge.
+A day's *table* (:class:`Edges`) has one entry per edge of every run of the day
+(and one virtual depot-depot edge per idle van): its ends, the earliest
+departure from its start and the latest start at its end (forward and backward
+time-window propagation), and its run's load, capacity, duration and duration
+limit. The cost of putting a stop on an edge is the extra distance plus
+penalties for excess load, time warp and excess duration; ``best`` takes the
+cheapest edge.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -18,21 +22,62 @@ from ._compiled import Compiled
 IntArray = npt.NDArray[np.int64]
 INF = float("inf")
 
-COLUMNS = ("a", "b", "dep", "late", "load", "cap", "dur", "maxdur", "rid", "pos")
+
+class Place(NamedTuple):
+    """Where a stop goes on one day: the run (or ``-1 - class`` for a new run of an idle van) and position."""
+
+    cost: float
+    route: int
+    position: int
 
 
-class DayTable(dict[str, IntArray]):
-    """Columns over every edge of a day's runs, and a memo of insertions evaluated on them."""
+@dataclass(slots=True)
+class Edges:
+    """Edges of runs as parallel arrays, one entry per edge (the edge from ``start`` to ``end``)."""
 
-    def __init__(self, columns: dict[str, IntArray]) -> None:
-        super().__init__(columns)
-        self.memo: dict[tuple[object, ...], object] = {}
+    #: locations at the two ends
+    start: IntArray
+    end: IntArray
+    #: earliest departure from ``start`` (after its visit) and latest start of the visit at ``end``
+    depart: IntArray
+    latest: IntArray
+    #: figures of the edge's run: load, capacity, duration (driving and visits), duration limit
+    load: IntArray
+    capacity: IntArray
+    duration: IntArray
+    max_duration: IntArray
+    #: the run (index into the routes, or ``-1 - class`` for an idle van) and the edge's position in it
+    route: IntArray
+    position: IntArray
+
+    @property
+    def size(self) -> int:
+        return int(self.start.size)
+
+    @classmethod
+    def concatenate(cls, parts: list[Edges]) -> Edges:
+        return cls(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)))
+
+
+@dataclass(slots=True)
+class DayTable:
+    """Every edge of one day's runs, and a memo of the insertions evaluated on them."""
+
+    edges: Edges | None
+    memo: dict[tuple[int, tuple[int, int], bool], Place] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return self.edges is not None
+
+
+def _full(value: int, size: int) -> IntArray:
+    return np.full(size, value, dtype=np.int64)
 
 
 class RouteArrays:
-    """One run's edges as a block of the day table (rows as in ``COLUMNS``)."""
+    """One run's edges, the block it adds to its day's table."""
 
-    __slots__ = ("block",)
+    __slots__ = ("edges",)
 
     def __init__(
         self, cp: Compiled, vc: int, stops: list[int], option: list[int | None], anchor: list[int | None], rid: int
@@ -62,18 +107,35 @@ class RouteArrays:
         for i in range(n - 2, -1, -1):
             ls[i] = min(late[i], ls[i + 1] - svc[i] - leg[i])
         m = n - 1
-        block = np.empty((len(COLUMNS), m), dtype=np.int64)
-        block[0] = la[:-1]
-        block[1] = la[1:]
-        block[2] = np.array(es[:-1], dtype=np.int64) + np.array(svc[:-1], dtype=np.int64)
-        block[3] = ls[1:]
-        block[4] = sum(int(cp.demand[s]) for s in stops)
-        block[5] = cls.capacity
-        block[6] = sum(leg) + sum(svc)
-        block[7] = cls.max_duration
-        block[8] = rid
-        block[9] = np.arange(m)
-        self.block = block
+        self.edges = Edges(
+            start=la[:-1],
+            end=la[1:],
+            depart=np.array(es[:-1], dtype=np.int64) + np.array(svc[:-1], dtype=np.int64),
+            latest=np.array(ls[1:], dtype=np.int64),
+            load=_full(sum(int(cp.demand[s]) for s in stops), m),
+            capacity=_full(cls.capacity, m),
+            duration=_full(sum(leg) + sum(svc), m),
+            max_duration=_full(cls.max_duration, m),
+            route=_full(rid, m),
+            position=np.arange(m, dtype=np.int64),
+        )
+
+
+def _idle_edge(cp: Compiled, vc: int) -> Edges:
+    """The virtual depot-depot edge of an idle van of class ``vc``."""
+    cls = cp.classes[vc]
+    return Edges(
+        start=_full(cls.depot, 1),
+        end=_full(cls.depot, 1),
+        depart=_full(cls.tw_early, 1),
+        latest=_full(cls.tw_late, 1),
+        load=_full(0, 1),
+        capacity=_full(cls.capacity, 1),
+        duration=_full(0, 1),
+        max_duration=_full(cls.max_duration, 1),
+        route=_full(-1 - vc, 1),
+        position=_full(0, 1),
+    )
 
 
 class Insertion:
@@ -81,8 +143,8 @@ class Insertion:
 
     def __init__(self, cp: Compiled) -> None:
         self.cp = cp
-        self.pl = 1.0  # penalty per unit of excess load
-        self.pt = 1.0  # penalty per scaled minute of time warp / excess duration
+        self.load_penalty = 1.0  # per unit of excess load
+        self.time_penalty = 1.0  # per scaled minute of time warp / excess duration
 
     def day_table(
         self,
@@ -102,61 +164,43 @@ class Insertion:
             used[vc] += 1
             if rid not in cache:
                 cache[rid] = RouteArrays(cp, vc, stops, option, anchor, rid)
-            blocks.append(cache[rid].block)
+            blocks.append(cache[rid].edges)
         for vc, count in used.items():
-            cls = cp.classes[vc]
-            if count < len(cls.vans):  # an idle van: a virtual depot-depot edge
-                idle = (
-                    cls.depot,
-                    cls.depot,
-                    cls.tw_early,
-                    cls.tw_late,
-                    0,
-                    cls.capacity,
-                    0,
-                    cls.max_duration,
-                    -1 - vc,
-                    0,
-                )
-                blocks.append(np.array(idle, dtype=np.int64)[:, None])
+            if count < len(cp.classes[vc].vans):  # an idle van: a virtual depot-depot edge
+                blocks.append(_idle_edge(cp, vc))
         if not blocks:
-            return DayTable({})
-        table = np.concatenate(blocks, axis=1)
-        return DayTable({k: table[i] for i, k in enumerate(COLUMNS)})
+            return DayTable(None)
+        return DayTable(Edges.concatenate(blocks))
 
-    def best(
-        self, table: DayTable, stop: int, window: tuple[int, int], *, feasible_only: bool
-    ) -> tuple[float, int, int]:
-        """(cost, route id or -1-class for a new run, position); cost ``inf`` when nothing fits."""
-        if not table:
-            return INF, 0, 0
+    def best(self, table: DayTable, stop: int, window: tuple[int, int], *, feasible_only: bool) -> Place:
+        """The cheapest place for ``stop`` on the day; cost ``inf`` when nothing fits."""
+        if table.edges is None:
+            return Place(INF, 0, 0)
         key = (stop, window, feasible_only)
         found = table.memo.get(key)
         if found is not None:
-            return found  # type: ignore[return-value]
-        result = self._best(table, stop, window, feasible_only=feasible_only)
+            return found
+        result = self._best(table.edges, stop, window, feasible_only=feasible_only)
         table.memo[key] = result
         return result
 
-    def _best(
-        self, table: DayTable, stop: int, window: tuple[int, int], *, feasible_only: bool
-    ) -> tuple[float, int, int]:
+    def _best(self, edges: Edges, stop: int, window: tuple[int, int], *, feasible_only: bool) -> Place:
         cp = self.cp
         c = int(cp.loc[stop])
-        a, b = table["a"], table["b"]
+        a, b = edges.start, edges.end
         ta, tb = cp.dur[a, c], cp.dur[c, b]
         delta = (cp.dist[a, c] + cp.dist[c, b] - cp.dist[a, b]).astype(float)
         svc = int(cp.service[stop])
-        arrive = np.maximum(window[0], table["dep"] + ta)
-        warp = np.maximum(0, arrive - window[1]) + np.maximum(0, arrive + svc + tb - table["late"])
+        arrive = np.maximum(window[0], edges.depart + ta)
+        warp = np.maximum(0, arrive - window[1]) + np.maximum(0, arrive + svc + tb - edges.latest)
         q = int(cp.demand[stop])
-        load, cap = table["load"], table["cap"]
-        excess = np.maximum(0, load + q - cap) - np.maximum(0, load - cap)
-        dur, maxdur = table["dur"], table["maxdur"]
-        over = np.maximum(0, dur + ta + tb - cp.dur[a, b] + svc - maxdur) - np.maximum(0, dur - maxdur)
+        excess = np.maximum(0, edges.load + q - edges.capacity) - np.maximum(0, edges.load - edges.capacity)
+        over = np.maximum(0, edges.duration + ta + tb - cp.dur[a, b] + svc - edges.max_duration) - np.maximum(
+            0, edges.duration - edges.max_duration
+        )
         if feasible_only:
             cost = np.where((warp == 0) & (excess == 0) & (over == 0), delta, INF)
         else:
-            cost = delta + self.pl * excess + self.pt * (warp + over)
+            cost = delta + self.load_penalty * excess + self.time_penalty * (warp + over)
         k = int(np.argmin(cost))
-        return float(cost[k]), int(table["rid"][k]), int(table["pos"][k])
+        return Place(float(cost[k]), int(edges.route[k]), int(edges.position[k]))

@@ -36,6 +36,7 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -124,14 +125,44 @@ class SearchState:
         return (self.unserved_prize, self.distance)
 
 
+class Move(NamedTuple):
+    """One visit of an insertion: on ``day``, into run ``route`` (``-1 - class``: a new run) at ``position``."""
+
+    day: int
+    route: int
+    position: int
+
+
+class Offer(NamedTuple):
+    """The cheapest insertion of a stop with one option: total cost, its moves, and the anchor time."""
+
+    cost: float
+    moves: list[Move]
+    anchor: int | None
+
+
+_NO_OFFER = Offer(_INF, [], None)
+
+
+class _DayIntervals(NamedTuple):
+    """For one day of an anchored insertion: each place's interval of start times and its cost."""
+
+    day: int
+    low: npt.NDArray[np.int64]
+    high: npt.NDArray[np.int64]
+    cost: npt.NDArray[np.float64]
+    route: npt.NDArray[np.int64]
+    position: npt.NDArray[np.int64]
+
+
 @dataclass(slots=True)
 class _Choice:
-    """A stop's chosen option with its insertion moves (day, route id, position) and anchor."""
+    """A stop's chosen option with its insertion moves and anchor."""
 
     stop: int
     cost: float
     option: int
-    moves: list[tuple[int, int, int]]
+    moves: list[Move]
     anchor: int | None
 
 
@@ -147,8 +178,8 @@ class _Search:
         self.ins = Insertion(cp)
         served_dist = [float(cp.dist[cp.classes[0].depot, cp.loc[i]]) for i in cp.active] if cp.classes else [1.0]
         mean_q = max(1.0, float(np.mean([cp.demand[i] for i in cp.active])) if cp.active else 1.0)
-        self.ins.pl = max(1.0, float(np.mean(served_dist)) / mean_q)
-        self.ins.pt = 1.0
+        self.ins.load_penalty = max(1.0, float(np.mean(served_dist)) / mean_q)
+        self.ins.time_penalty = 1.0
         self.choice = [i for i in cp.active if not cp.free[i] and (len(cp.options[i]) > 1 or cp.shared[i])]
         self.day_option: list[dict[int, int]] = [
             {opt.days[0]: k for k, opt in enumerate(cp.options[i])} if cp.free[i] else {}
@@ -157,7 +188,8 @@ class _Search:
         self.iterations = 0
         self.ls_calls = 0
         self.last_report = 0.0
-        self.neighbours: tuple[tuple[int, ...], dict[Activity, list[Activity]]] | None = None
+        self.neighbour_layout: tuple[int, ...] | None = None
+        self.neighbours: dict[Activity, list[Activity]] = {}
         self.start = time.perf_counter()
 
     # -- helpers -----------------------------------------------------------------------------
@@ -197,30 +229,28 @@ class _Search:
         o: int,
         tables: dict[int, DayTable],
         cache: dict[int, RouteArrays],
-    ) -> tuple[float, list[tuple[int, int, int]], int | None]:
-        """Total cheapest insertion over the option's days: cost, moves (day, route id, position), anchor."""
+    ) -> Offer:
+        """Total cheapest insertion over the option's days."""
         cp = self.cp
         for day in cp.options[stop][o].days:
             if day not in tables:
                 tables[day] = self.ins.day_table(state.routes, state.option, state.anchor, day, cache)
         if cp.shared[stop]:
             found = self.anchored_cost(stop, o, tables)
-            if found[0] < _INF or not cp.required[stop]:
+            if found.cost < _INF or not cp.required[stop]:
                 return found
         feasible_only = not cp.required[stop]
         total = 0.0
         moves = []
         for day in cp.options[stop][o].days:
-            cost, rid, pos = self.ins.best(tables[day], stop, self._window(stop, day, o), feasible_only=feasible_only)
-            if cost == _INF:
-                return _INF, [], None
-            total += cost
-            moves.append((day, rid, pos))
-        return total, moves, None
+            place = self.ins.best(tables[day], stop, self._window(stop, day, o), feasible_only=feasible_only)
+            if place.cost == _INF:
+                return _NO_OFFER
+            total += place.cost
+            moves.append(Move(day, place.route, place.position))
+        return Offer(total, moves, None)
 
-    def anchored_cost(
-        self, stop: int, o: int, tables: dict[int, DayTable]
-    ) -> tuple[float, list[tuple[int, int, int]], int | None]:
+    def anchored_cost(self, stop: int, o: int, tables: dict[int, DayTable]) -> Offer:
         """Cheapest insertion on every day of the option at one common working time (the anchor).
 
         For each day and position the visit can start anywhere in an interval
@@ -233,26 +263,26 @@ class _Search:
         opt = cp.options[stop][o]
         c, svc, q = int(cp.loc[stop]), int(cp.service[stop]), int(cp.demand[stop])
         feasible_only = not cp.required[stop]
-        parts = []
+        parts: list[_DayIntervals] = []
         for day in opt.days:
-            table = tables[day]
-            if not table:
-                return _INF, [], None
-            base = day * cp.H
+            edges = tables[day].edges
+            if edges is None:
+                return _NO_OFFER
+            base = day * cp.day_stride
             w_lo, w_hi = cp.window(stop, day, opt)
-            a, b = table["a"], table["b"]
+            a, b = edges.start, edges.end
             ta, tb = cp.dur[a, c], cp.dur[c, b]
             cost = (cp.dist[a, c] + cp.dist[c, b] - cp.dist[a, b]).astype(float)
-            load, cap = table["load"], table["cap"]
+            load, cap = edges.load, edges.capacity
             excess = np.maximum(0, load + q - cap) - np.maximum(0, load - cap)
-            dur, maxdur = table["dur"], table["maxdur"]
+            dur, maxdur = edges.duration, edges.max_duration
             over = np.maximum(0, dur + ta + tb - cp.dur[a, b] + svc - maxdur) - np.maximum(0, dur - maxdur)
-            pen = self.ins.pl * excess + self.ins.pt * over
-            lo = np.maximum(w_lo, table["dep"] + ta) - base
+            pen = self.ins.load_penalty * excess + self.ins.time_penalty * over
+            lo = np.maximum(w_lo, edges.depart + ta) - base
             if cp.anchor_step > 1:  # anchors on the timetable's grid (e.g. 5 minutes)
                 lo = -((-lo) // cp.anchor_step) * cp.anchor_step
-            hi = np.minimum(w_hi, table["late"] - tb - svc) - base
-            rid, pos = table["rid"], table["pos"]
+            hi = np.minimum(w_hi, edges.latest - tb - svc) - base
+            rid, pos = edges.route, edges.position
             if cp.break_at is not None:  # not across the nominal break
                 lo = np.concatenate([lo, np.maximum(lo, cp.break_at)])
                 hi = np.concatenate([np.minimum(hi, cp.break_at - svc), hi])
@@ -262,46 +292,47 @@ class _Search:
             if feasible_only:
                 ok &= pen == 0
             if not ok.any():
-                return _INF, [], None
-            parts.append((day, lo[ok], hi[ok], (cost + pen)[ok], rid[ok], pos[ok]))
-        candidates = np.unique(np.concatenate([part[1] for part in parts]))
+                return _NO_OFFER
+            parts.append(_DayIntervals(day, lo[ok], hi[ok], (cost + pen)[ok], rid[ok], pos[ok]))
+        candidates = np.unique(np.concatenate([part.low for part in parts]))
         if candidates.size == 0:
-            return _INF, [], None
+            return _NO_OFFER
         total = np.zeros(candidates.size)
         picks = []
-        for _, lo, hi, cost, _, _ in parts:
-            inside = (lo[None, :] <= candidates[:, None]) & (candidates[:, None] <= hi[None, :])
-            masked = np.where(inside, cost[None, :], _INF)
+        for part in parts:
+            inside = (part.low[None, :] <= candidates[:, None]) & (candidates[:, None] <= part.high[None, :])
+            masked = np.where(inside, part.cost[None, :], _INF)
             k = np.argmin(masked, axis=1)
             total += masked[np.arange(candidates.size), k]
             picks.append(k)
         j = int(np.argmin(total))
         if total[j] == _INF:
-            return _INF, [], None
+            return _NO_OFFER
         moves = [
-            (day, int(rid[k[j]]), int(pos[k[j]])) for (day, _, _, _, rid, pos), k in zip(parts, picks, strict=True)
+            Move(part.day, int(part.route[k[j]]), int(part.position[k[j]]))
+            for part, k in zip(parts, picks, strict=True)
         ]
-        return float(total[j]), moves, int(candidates[j])
+        return Offer(float(total[j]), moves, int(candidates[j]))
 
     def insert(
         self,
         state: SearchState,
         stop: int,
         o: int,
-        moves: list[tuple[int, int, int]],
+        moves: list[Move],
         anchor: int | None,
         tables: dict[int, DayTable],
         cache: dict[int, RouteArrays],
     ) -> None:
         state.option[stop] = o
         state.anchor[stop] = anchor
-        for day, rid, pos in moves:
-            if rid < 0:
-                state.routes.append((-1 - rid, [stop]))
+        for move in moves:
+            if move.route < 0:
+                state.routes.append((-1 - move.route, [stop]))
             else:
-                state.routes[rid][1].insert(pos, stop)
-                cache.pop(rid, None)
-            tables.pop(day, None)
+                state.routes[move.route][1].insert(move.position, stop)
+                cache.pop(move.route, None)
+            tables.pop(move.day, None)
 
     def days_of(self, state: SearchState, stop: int) -> set[int]:
         return {self.cp.classes[vc].day for vc, stops in state.routes if stop in stops}
@@ -321,10 +352,10 @@ class _Search:
                 cp.free[i], -len(cp.options[i]) * 0, -int(cp.dist[cp.classes[0].depot, cp.loc[i]]),
             ),
         )  # fmt: skip
-        saved = self.ins.pl, self.ins.pt
-        self.ins.pl, self.ins.pt = saved[0] * 1000, 1000.0
+        saved = self.ins.load_penalty, self.ins.time_penalty
+        self.ins.load_penalty, self.ins.time_penalty = saved[0] * 1000, 1000.0
         self.recreate(state, order, regret=False)
-        self.ins.pl, self.ins.pt = saved
+        self.ins.load_penalty, self.ins.time_penalty = saved
         self.compact(state)
         return state
 
@@ -339,12 +370,9 @@ class _Search:
                 best_key: tuple[float, ...] | None = None
                 chosen: _Choice | None = None
                 for stop in todo:
-                    costs = [
-                        (*self.option_cost(state, stop, o, tables, cache), o) for o in range(len(cp.options[stop]))
-                    ]
-                    costs.sort(key=lambda t: t[0])
-                    first = costs[0][0]
-                    second = costs[1][0] if len(costs) > 1 else _INF
+                    offers = sorted(self.choices(state, stop, tables, cache), key=lambda choice: choice.cost)
+                    first = offers[0].cost
+                    second = offers[1].cost if len(offers) > 1 else _INF
                     if first == _INF:
                         key: tuple[float, ...] = (float(cp.required[stop]), -1.0, 0.0, 0.0)
                     else:
@@ -352,8 +380,7 @@ class _Search:
                         prize = 0.0 if cp.required[stop] else float(cp.prize[stop])
                         key = (float(cp.required[stop]), 1.0, prize, reg)
                     if best_key is None or key > best_key:
-                        cost, moves, anchor, o = costs[0]
-                        best_key, chosen = key, _Choice(stop, cost, o, moves, anchor)
+                        best_key, chosen = key, offers[0]
                 assert chosen is not None
                 todo.remove(chosen.stop)
             else:
@@ -364,14 +391,23 @@ class _Search:
                 state.option[chosen.stop] = None
                 state.anchor[chosen.stop] = None
 
+    def choices(
+        self, state: SearchState, stop: int, tables: dict[int, DayTable], cache: dict[int, RouteArrays]
+    ) -> list[_Choice]:
+        """The cheapest insertion of ``stop`` with each of its options, in the order of the options."""
+        out = []
+        for o in range(len(self.cp.options[stop])):
+            offer = self.option_cost(state, stop, o, tables, cache)
+            out.append(_Choice(stop, offer.cost, o, offer.moves, offer.anchor))
+        return out
+
     def best_option(
         self, state: SearchState, stop: int, tables: dict[int, DayTable], cache: dict[int, RouteArrays]
     ) -> _Choice:
         best = _Choice(stop, _INF, -1, [], None)
-        for o in range(len(self.cp.options[stop])):
-            cost, moves, anchor = self.option_cost(state, stop, o, tables, cache)
-            if cost < best.cost:
-                best = _Choice(stop, cost, o, moves, anchor)
+        for choice in self.choices(state, stop, tables, cache):
+            if choice.cost < best.cost:
+                best = choice
         return best
 
     # -- pattern improvement -----------------------------------------------------------------
@@ -442,14 +478,14 @@ class _Search:
         # PyVRP's granular neighbourhood costs O(n^2); it is refreshed every few calls while the
         # clients stay the same stops (only some change days in between)
         layout = tuple(s for s, _ in owner)
-        if self.neighbours is None or self.neighbours[0] != layout or self.ls_calls % 6 == 0:
-            self.neighbours = (layout, compute_neighbours(data))
-        ls = LocalSearch(data, RandomNumberGenerator(self.rng.randrange(1 << 30)), self.neighbours[1])
+        if self.neighbour_layout != layout or self.ls_calls % 6 == 0:
+            self.neighbour_layout, self.neighbours = layout, compute_neighbours(data)
+        ls = LocalSearch(data, RandomNumberGenerator(self.rng.randrange(1 << 30)), self.neighbours)
         for op in OPERATORS:
             if op.supports(data):
                 ls.add_operator(op(data))
         dims = data.num_load_dimensions
-        evaluator = CostEvaluator([self.ins.pl] * dims, self.ins.pt, 0.0)
+        evaluator = CostEvaluator([self.ins.load_penalty] * dims, self.ins.time_penalty, 0.0)
         self.ls_calls += 1
         sol = ls(init, evaluator, exhaustive=True)
         return self._adopt(state, sol, owner)
@@ -536,8 +572,8 @@ class _Search:
         tries = 0
         while routed is None and self.elapsed() < time_limit and tries < 20:
             tries += 1
-            self.ins.pl *= 2
-            self.ins.pt *= 2
+            self.ins.load_penalty *= 2
+            self.ins.time_penalty *= 2
             routed = self.pyvrp_ils(state.copy(), max(0.2, p.construction_share * time_limit))
         if routed is None:
             state.feasible = False
@@ -555,11 +591,11 @@ class _Search:
             self.compact(candidate)
             improved = self.improve(candidate)
             if improved is None:
-                self.ins.pl = min(self.ins.pl * 1.3, 1e9)
-                self.ins.pt = min(self.ins.pt * 1.3, 1e6)
+                self.ins.load_penalty = min(self.ins.load_penalty * 1.3, 1e9)
+                self.ins.time_penalty = min(self.ins.time_penalty * 1.3, 1e6)
                 continue
-            self.ins.pl = max(1.0, self.ins.pl * 0.97)
-            self.ins.pt = max(1.0, self.ins.pt * 0.97)
+            self.ins.load_penalty = max(1.0, self.ins.load_penalty * 0.97)
+            self.ins.time_penalty = max(1.0, self.ins.time_penalty * 0.97)
             threshold = p.accept_start * max(0.0, 1.0 - self.elapsed() / max(search_until, 1e-9))
             if improved.key() < best.key():
                 best = improved.copy()
