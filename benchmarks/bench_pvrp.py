@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
-from outreach_map.planner import Plan, read_cordeau, solve, solve_baseline
+from outreach_map.planner import Solution, read_cordeau, solve, solve_baseline
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "pvrp"
 
@@ -97,7 +97,7 @@ def check(inst: Instance, routes: list[tuple[int, list[int]]]) -> tuple[float, l
     return cost, problems
 
 
-def routes_of(plan: Plan) -> list[tuple[int, list[int]]]:
+def routes_of(plan: Solution) -> list[tuple[int, list[int]]]:
     return [(run.day.index, [int(v.stop) for v in run.visits]) for run in plan.runs]
 
 

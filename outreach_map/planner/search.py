@@ -45,6 +45,7 @@ from pyvrp import solve as pyvrp_solve
 from pyvrp.search import OPERATORS, LocalSearch, compute_neighbours
 from pyvrp.stop import MaxRuntime
 
+from ..errors import ProblemError
 from ._compiled import UNBOUNDED, Compiled
 from ._insertion import DayTable, Insertion, RouteArrays
 
@@ -84,12 +85,12 @@ class SearchParams:
 
     def __post_init__(self) -> None:
         if not 1 <= self.ruin_min <= self.ruin_max:
-            msg = "expected 1 <= ruin_min <= ruin_max"
-            raise ValueError(msg)
+            msg = f"search parameters: ruin_min {self.ruin_min}, ruin_max {self.ruin_max}; expected 1 <= ruin_min <= ruin_max"
+            raise ProblemError(msg)
         for name in ("ruin_fraction", "related_share", "accept_start", "polish_share", "construction_share"):
             if not 0.0 <= getattr(self, name) <= 1.0:
-                msg = f"expected {name} between 0 and 1"
-                raise ValueError(msg)
+                msg = f"search parameters: {name} {getattr(self, name)}; expected between 0 and 1"
+                raise ProblemError(msg)
 
 
 @dataclass(frozen=True, slots=True)
