@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -23,7 +24,7 @@ from pyvrp import solve as pyvrp_solve
 from pyvrp.search import OPERATORS, LocalSearch
 from pyvrp.stop import MaxRuntime
 
-from ._compiled import Compiled
+from ._compiled import UNBOUNDED, Compiled
 from ._insertion import Insertion
 from ._patterns import SearchState, evaluate
 
@@ -84,6 +85,21 @@ def neighbours(data: ProblemData, count: int = NUM_NEIGHBOURS) -> dict[Activity,
     return {acts[i]: [acts[j] for j in row] for i, row in enumerate(nearest.tolist())}
 
 
+class _Watch:
+    """A stopping criterion that also reports each new best cost (the distance: every client is required)."""
+
+    def __init__(self, stop: MaxRuntime, on_best: Callable[[int], None] | None) -> None:
+        self.stop = stop
+        self.on_best = on_best
+        self.best = UNBOUNDED
+
+    def __call__(self, best_cost: int) -> bool:
+        if self.on_best is not None and best_cost < self.best:
+            self.best = best_cost
+            self.on_best(best_cost)
+        return bool(self.stop(best_cost))
+
+
 class Router:
     """PyVRP searches on the whole horizon; penalties for violations come from ``ins``."""
 
@@ -129,18 +145,23 @@ class Router:
         self.calls += 1
         return self.adopt(state, ls(init, self.evaluator(data), exhaustive=True), owner)
 
-    def iterated(self, state: SearchState, seconds: float) -> SearchState | None:
-        """PyVRP's iterated local search from ``state`` for ``seconds``."""
+    def iterated(
+        self, state: SearchState, seconds: float, on_best: Callable[[int], None] | None = None
+    ) -> SearchState | None:
+        """PyVRP's iterated local search from ``state`` for ``seconds``.
+
+        ``on_best`` is called with the distance of each new best feasible routing.
+        """
         found = self.instance(state)
         if found is None:
             return state
         data, owner, init = found
+        stop = _Watch(MaxRuntime(max(seconds, 0.0)), on_best)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             res = pyvrp_solve(
-                data, MaxRuntime(max(seconds, 0.0)), seed=self.rng.randrange(1 << 30), collect_stats=False,
-                display=False, initial_solution=init,
-            )  # fmt: skip
+                data, stop, seed=self.rng.randrange(1 << 30), collect_stats=False, display=False, initial_solution=init
+            )
         return self.adopt(state, res.best, owner)
 
     def adopt(self, state: SearchState, sol: Solution, owner: Owner) -> SearchState | None:

@@ -35,6 +35,7 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from pyvrp import solve as pyvrp_solve
@@ -134,6 +135,13 @@ class _Search:
             pop = int(sum(int(self.cp.prize[i]) for i in self.cp.active)) - min(best.unserved_prize, UNBOUNDED)
             self.progress(Progress(self.last_report, self.iterations, best.distance / 1000.0, max(pop, 0), phase))
 
+    def report_distance(self, best: SearchState, distance: int) -> None:
+        """Report a new best routing of ``best``'s patterns found by PyVRP (polish)."""
+        if distance < best.distance:
+            shown = best.copy()
+            shown.distance = distance
+            self.report("polish", shown)
+
     # -- steps -------------------------------------------------------------------------------
 
     def improve(self, state: SearchState) -> SearchState | None:
@@ -208,7 +216,7 @@ class _Search:
         best = self.lns(routed, search_until, max(0.2, p.construction_share * time_limit))
         remaining = time_limit - self.elapsed()
         if remaining > 0.05:
-            polished = self.router.iterated(best.copy(), remaining)
+            polished = self.router.iterated(best.copy(), remaining, partial(self.report_distance, best))
             if polished is not None and polished.key() <= best.key():
                 best = polished
         best.stats = {
