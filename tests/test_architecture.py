@@ -126,3 +126,29 @@ def test_sql_goes_through_the_orm_only(path: Path) -> None:
     }  # fmt: skip
     calls -= RAW_SQL_ALLOWED.get(_name(path), set())
     assert not raw and not calls, f"{_name(path)} runs SQL text: {sorted(raw | calls)}"
+
+
+def _error_classes(path: Path) -> list[str]:
+    """Names of classes in ``path`` whose bases name an ``...Error`` (the project's errors derive from one)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            bases = [ast.unparse(b) for b in node.bases]
+            if any(b.split(".")[-1].endswith("Error") and b.split(".")[-1] != "Exception" for b in bases):
+                found.append(node.name)
+    return found
+
+
+@pytest.mark.parametrize("path", MEASURED, ids=_name)
+def test_every_project_error_is_defined_in_errors_py(path: Path) -> None:
+    if path == PACKAGE / "errors.py":
+        assert "OutreachError" in path.read_text(encoding="utf-8")
+        return
+    assert _error_classes(path) == [], f"{_name(path)} defines error classes outside outreach_map/errors.py"
+
+
+def test_error_classes_are_found_by_their_bases(tmp_path: Path) -> None:
+    sample = tmp_path / "m.py"
+    sample.write_text("class A(errors.DataError):\n    pass\nclass B(Exception):\n    pass\n", encoding="utf-8")
+    assert _error_classes(sample) == ["A"]
