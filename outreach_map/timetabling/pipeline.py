@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from ..dataset import Dataset
 from ..planner import PlanProblem, Progress, Solution, solve
+from ..planner.service import solve_for_service
 from ..published import Timetable, timetable_of
 from ..traveltime import TravelTimes
 from .build import build_problem
@@ -58,12 +59,13 @@ class MadeTimetable:
     lock: LockLevel
     changes: tuple[str, ...] | None = None
     compared_with: str | None = None
+    objective: str = "driving"
 
 
 def make_timetable(
     request: TimetableRequest,
     data: Dataset,
-    times: TravelTimes,
+    times: TravelTimes | None,
     *,
     locked: Timetable | None = None,
     plan_id: str | None = None,
@@ -75,7 +77,10 @@ def make_timetable(
 
     With a locked (published) timetable, its entries first keep weekday, weeks
     and time; if that leaves any stop it serves unserved, they keep weekday
-    and weeks; if still, everything is planned afresh.
+    and weeks; if still, everything is planned afresh. The request's objective
+    is ``driving`` (:func:`~outreach_map.planner.solve`) or ``service``
+    (:func:`~outreach_map.planner.service.solve_for_service`; locked entries keep their frequency).
+    ``times`` may be ``None`` for a request on the proxy model.
 
     Parameters
     ----------
@@ -100,12 +105,19 @@ def make_timetable(
         problem = build_problem(request, data, times, locked=locked, lock=lock)
         if on_attempt is not None:
             on_attempt(Attempt(lock, problem, relaxed))
-        solution = solve(problem, time_limit=search.time_limit, seed=search.seed, progress=progress)
+        if request.objective == "service":
+            fixed = {s.id for s in locked.served_stops} if locked is not None and lock != "none" else set()
+            solution = solve_for_service(
+                problem, time_limit=search.time_limit, seed=search.seed, fixed=fixed, progress=progress
+            )
+        else:
+            solution = solve(problem, time_limit=search.time_limit, seed=search.seed, progress=progress)
         lost = {u.stop for u in solution.unserved} & served_before
         if not lost:
             break
         relaxed = (lock, len(lost))
-    outreach = assign_outreach(solution, request.outreach, data, times) if request.outreach else None
+    outreach = assign_outreach(solution, request.outreach, data, times) if request.outreach and times else None
     timetable = timetable_of(solution, plan_id=plan_id or request.plan_id, outreach=outreach)
     changes = tuple(timetable_changes(locked, timetable)) if locked else None
-    return MadeTimetable(timetable, solution, problem, lock, changes, locked.plan_id if locked else None)
+    compared = locked.plan_id if locked else None
+    return MadeTimetable(timetable, solution, problem, lock, changes, compared, request.objective)
