@@ -68,7 +68,9 @@ def test_same_run_stops_are_visited_one_after_the_other_on_every_run() -> None:
     assert run.stops[k + 1] == "badby-south"
     north, south = run.visits[k], run.visits[k + 1]
     assert south.arrive == pytest.approx(north.depart + south.drive_min)
-    apart = replace(plan, runs=tuple(replace(r, visits=tuple(reversed(r.visits))) if r is run else r for r in plan.runs))
+    apart = replace(
+        plan, runs=tuple(replace(r, visits=tuple(reversed(r.visits))) if r is run else r for r in plan.runs)
+    )
     problems = check_solution(apart)
     assert problems  # reversed, the times no longer follow from the drives either
     others = [r for r in plan.runs if r is not run]

@@ -206,3 +206,29 @@ def test_make_timetable_relaxes_locks_that_would_leave_served_stops_out(tiny_dat
     assert attempts[1].lock == "day" and relaxed is not None and relaxed[0] == "time" and relaxed[1] >= len(early)
     assert again.lock != "time" and again.compared_with == "tiny-round" and again.changes is not None
     assert all(any(c.startswith((f"moved {s}:", f"removed {s}")) for c in again.changes) for s in early)
+
+
+def test_a_replan_that_adds_or_refrequencies_a_stop_keeps_every_other_entry(tiny_data: Path, tmp_path: Path) -> None:
+    from outreach_map.timetabling import SearchOptions, make_timetable
+
+    data = load_dataset(tiny_data)
+    times = TravelTimes(load_roads(tiny_data))
+    search = SearchOptions(time_limit=1, seed=1)
+    first = make_timetable(_load(_write(tmp_path, TINY_REQUEST), tiny_data), data, times, search=search)
+    more = _load(
+        _write(tmp_path, TINY_REQUEST + '\n[[stops]]\nid = "daventry"\nfrequency_weeks = 2\nduration_min = 15\n'),
+        tiny_data,
+    )
+    added = make_timetable(more, data, times, locked=first.timetable, search=search)
+    assert added.lock == "time" and added.changes is not None
+    assert added.changes[0].startswith("added daventry")
+    # nothing else moved but a visit the search cannot hold to its minute: one across the nominal break 12:45-13:15
+    across = {
+        s.id for s in first.timetable.served_stops if s.entry and s.entry.arrive < "13:15" and s.entry.depart > "12:45"
+    }
+    moved = {c.split(":")[0].removeprefix("moved ") for c in added.changes[1:]}
+    assert moved <= across, added.changes
+    assert all(added.timetable.stop(s).entry.weekday == first.timetable.stop(s).entry.weekday for s in moved)  # type: ignore[union-attr]
+    weekly = _load(_write(tmp_path, TINY_REQUEST + '\n[[stops]]\nid = "badby"\nfrequency_weeks = 1\n'), tiny_data)
+    changed = make_timetable(weekly, data, times, locked=first.timetable, search=search)
+    assert changed.changes is not None and all("badby" in c for c in changed.changes), changed.changes

@@ -127,13 +127,15 @@ def solve_for_service(
     Solution
         The plan serving every stop the driving-only plan serves, with the most people-visits found.
     """
+    steps = _steps(problem, fixed)
+    if not steps:  # nothing to raise: the whole time for the driving-only plan
+        return solve(problem, time_limit=time_limit, seed=seed, progress=progress)
     base = solve(problem, time_limit=_BASE_SHARE * time_limit, seed=seed, progress=progress)
     must = {u.stop for u in base.unserved}
-    steps = _steps(problem, fixed)
     capacity = _capacity(problem)
     best, best_freq, fill, high = base, dict[str, int](), 0.9, 1.0
     low = base.van_minutes / max(capacity, 1.0)
-    for _ in range(_ROUNDS if steps else 0):
+    for _ in range(_ROUNDS):
         chosen = _frequencies(steps, fill * capacity - base.van_minutes)
         if not chosen or chosen == best_freq:
             break
@@ -148,10 +150,8 @@ def solve_for_service(
         else:
             high = fill
         fill = (low + high) / 2 if high < 1.0 else min(1.0, fill + 0.05)
-    if not best_freq:
-        return best
     rest = time_limit * (1 - _BASE_SHARE - _ROUND_SHARE * _ROUNDS)
     final = solve(with_frequencies(problem, best_freq), time_limit=max(rest, 1.0), seed=seed, progress=progress)
-    if {u.stop for u in final.unserved} <= must and final.distance_km <= best.distance_km:
-        return final
-    return best
+    # the same frequencies: serve most, then drive least
+    better = (final.population_served, -final.distance_km) >= (best.population_served, -best.distance_km)
+    return final if better else best

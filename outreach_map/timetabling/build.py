@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from ..clock import clock
 from ..coverage import facilities_of
 from ..dataset import Dataset
 from ..errors import PointOutsideNetworkError, ProblemError
 from ..planner import ProblemBuilder
 from ..planner.problem import PlanProblem, road_travel
-from ..published import Timetable
+from ..published import Entry, Timetable
 from ..traveltime import TravelTimes
 from .locks import lock_stop, lock_weeks, locked_entries
 from .request import TimetableRequest
@@ -51,11 +52,16 @@ def build_problem(
             max_stops=van.max_stops,
         )  # fmt: skip
     grouped: set[str] = set()
-    for choice in choose_stops(request, data):
+    choices = choose_stops(request, data)
+    if times is not None and request.travel == "roads":
+        _on_network(times, choices)
+    for choice in choices:
         first = choice.same_run is None or choice.same_run not in grouped
         if choice.same_run is not None:
             grouped.add(choice.same_run)
-        _add_stop(builder, request, lock_stop(choice, previous.get(choice.id), lock, with_time=first))
+        old = previous.get(choice.id)
+        timed = first and (old is None or old.entry is None or not _across_nominal_break(request, old.entry))
+        _add_stop(builder, request, lock_stop(choice, old, lock, with_time=timed))
     problem = _build(builder, request, times)
     asked = [s for s in request.overrides if s in problem.unservable]
     if request.stop_rows:
@@ -74,6 +80,27 @@ def _add_stop(builder: ProblemBuilder, request: TimetableRequest, choice: StopCh
         min_weeks_between_visits=request.min_weeks_between_visits, preferred_weekday=choice.preferred_weekday,
         same_run=choice.same_run,
     )  # fmt: skip
+
+
+def _across_nominal_break(request: TimetableRequest, entry: Entry) -> bool:
+    """Whether a published visit overlaps the nominal break the search works around (the middle of the lunch
+    window, when every van has the same lunch): such a visit keeps its weekday and weeks, but not its time."""
+    kinds = {(v.lunch_minutes, v.lunch_window) for v in request.vans}
+    if len(kinds) != 1:
+        return False
+    minutes, window = next(iter(kinds))
+    lo, hi = (clock(part) for part in window.split("-"))
+    start = lo + (hi - lo - minutes) / 2
+    return minutes > 0 and clock(entry.arrive) < start + minutes and clock(entry.depart) > start
+
+
+def _on_network(times: TravelTimes, choices: list[StopChoice]) -> None:
+    """Refuse a stop off the road network, naming it (before the depots, which the matrix would name first)."""
+    try:
+        times.snap(choices)
+    except PointOutsideNetworkError as exc:
+        msg = f'stop {exc}; plan stops of another area on the proxy model (travel = "proxy") or import its roads'
+        raise PointOutsideNetworkError(msg) from None
 
 
 def _build(builder: ProblemBuilder, request: TimetableRequest, times: TravelTimes | None) -> PlanProblem:

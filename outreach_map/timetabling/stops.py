@@ -10,7 +10,8 @@ instead (any area), with the same overrides by stop id.
 
 With the ``service`` objective a stop may be visited more often than its
 frequency: its options are those it names, else every divisor of the cycle
-from its frequency down to ``min_weeks_between_visits``.
+from its frequency down to ``min_weeks_between_visits``; a frequency an
+override sets without options is kept as it is.
 """
 
 from __future__ import annotations
@@ -93,12 +94,18 @@ def frequency_options(request: TimetableRequest, frequency: int, named: tuple[in
 
 def _choice(request: TimetableRequest, village: Village, override: StopOverride | None) -> StopChoice:
     defaults = request.defaults
-    frequency = (override.frequency_weeks if override else None) or defaults.visit_frequency(
-        village.population, request.cycle_weeks
+    frequency = (override.frequency_weeks if override else None) or _at_least(
+        request, defaults.visit_frequency(village.population, request.cycle_weeks)
     )
     duration = (override.duration_min if override else None) or defaults.stop_duration(village.population)
     base = StopChoice(village.id, village.name, village.lat, village.lon, village.population, frequency, duration)
     return _overridden(request, base, override, ())
+
+
+def _at_least(request: TimetableRequest, frequency: int) -> int:
+    """A frequency from the population bands, made no closer than ``min_weeks_between_visits``."""
+    least = max(frequency, request.min_weeks_between_visits or 1)
+    return min(f for f in range(least, request.cycle_weeks + 1) if request.cycle_weeks % f == 0)
 
 
 def _overridden(
@@ -107,9 +114,11 @@ def _overridden(
     if override is None:
         return replace(base, frequency_options=frequency_options(request, base.frequency_weeks, named))
     windows = (override.time_window,) if override.time_window else base.time_windows
+    # a frequency the override sets is kept as it is, unless it also names the options
+    fixed = override.frequency_weeks is not None and not override.frequencies
+    options = () if fixed else frequency_options(request, base.frequency_weeks, override.frequencies or named)
     return replace(
-        base, weekdays=override.weekdays or base.weekdays, time_windows=windows,
-        frequency_options=frequency_options(request, base.frequency_weeks, override.frequencies or named),
+        base, weekdays=override.weekdays or base.weekdays, time_windows=windows, frequency_options=options,
         preferred_weekday=override.preferred_weekday or base.preferred_weekday,
         same_run=override.same_run or base.same_run,
     )  # fmt: skip
