@@ -14,7 +14,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from ..config import PlannerSettings
 from ..errors import DataFileError, OutreachError
 from ..planner.problem import DEFAULT_PROXY, PLANNER_DEFAULTS, Location, ProxyModel
 from ..planner.service import OBJECTIVES
+from ..published.model import plan_id_problem
 from .stopsfile import StopRow, read_stops_csv
 
 __all__ = [
@@ -138,16 +139,15 @@ class TimetableRequest:
 #: Where travel times come from: a road network, or the proxy model for any set of points.
 TRAVEL_MODELS = ("roads", "proxy")
 
-_KEYS = {
-    "": ("plan", "vans", "stops", "outreach"),
-    "plan": ("id", "cycle_weeks", "start_date", "min_population", "skip_with_library_km", "roads", "lock_from",
-             "objective", "balance", "max_stops_per_run", "min_weeks_between_visits", "stops_file", "travel"),
-    "vans": ("id", "depot", "shift", "lunch_minutes", "lunch_window", "weekdays", "max_stops_per_run"),
-    "stops": ("id", "frequency_weeks", "frequencies", "weekdays", "preferred_weekday", "time_window", "duration_min",
-              "exclude", "same_run"),
-    "outreach": ("name", "kind", "weekdays", "far_minutes"),
-    "depot": ("name", "lat", "lon"),
-}  # fmt: skip
+#: The keys each table of a request may have (anything else is refused, listing these).
+REQUEST_KEYS = ("plan", "vans", "stops", "outreach")
+PLAN_KEYS = ("id", "cycle_weeks", "start_date", "min_population", "skip_with_library_km", "roads", "lock_from",
+             "objective", "balance", "max_stops_per_run", "min_weeks_between_visits", "stops_file", "travel")
+VAN_KEYS = ("id", "depot", "shift", "lunch_minutes", "lunch_window", "weekdays", "max_stops_per_run")
+STOP_KEYS = ("id", "frequency_weeks", "frequencies", "weekdays", "preferred_weekday", "time_window", "duration_min",
+             "exclude", "same_run")
+OUTREACH_KEYS = ("name", "kind", "weekdays", "far_minutes")
+DEPOT_KEYS = ("name", "lat", "lon")
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,13 +160,6 @@ class _Table:
 
     def fail(self, name: str, problem: str) -> DataFileError:
         return DataFileError(self.path, problem, field=f"{self.where}{name}")
-
-    def known(self, kind: str) -> None:
-        """Refuse a key the table does not take, listing the ones it does."""
-        keys = _KEYS[kind]
-        unknown = [k for k in self.values if k not in keys]
-        if unknown:
-            raise self.fail(unknown[0], f"unknown option; expected one of {', '.join(keys)}")
 
     def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
         value = self.get(key, str, default)
@@ -189,6 +182,13 @@ class _Table:
             names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
             raise self.fail(key, f"{value!r} is not {names}")
         return value
+
+    def only(self, *known: str) -> _Table:
+        """Refuse a key the table does not have (a misspelt ``shfit`` is an error, never ignored)."""
+        for key in self.values:
+            if key not in known:
+                raise self.fail(str(key)[:40], f"unknown setting; expected one of {', '.join(known)}")
+        return self
 
     def tables(self, key: str) -> list[_Table]:
         """``[[key]]``: a list of tables, each with its place (``key[2].``) for error messages."""
@@ -222,6 +222,8 @@ class _Table:
         if end <= start:
             raise self.fail(key, f"'{text}' ends before it starts")
         return str(text)
+
+
 
 
 def load_request(
@@ -277,15 +279,21 @@ def parse_request(
     DataFileError
         Naming the field and what was expected.
     """
-    top = _Table(data, path)
-    top.known("")
+    top = _Table(data, path).only(*REQUEST_KEYS)
     plan = top.table("plan")
     if plan is None:
         raise top.fail("plan", "missing; expected a [plan] table with id, cycle_weeks and start_date")
-    plan.known("plan")
+    plan.only(*PLAN_KEYS)
     cycle = plan.get("cycle_weeks", int, 4)
     if not 1 <= cycle <= 4:
         raise plan.fail("cycle_weeks", f"{cycle} is out of range; expected 1 to 4")
+    plan_id = plan.get("id", str, None) or path.stem
+    problem = plan_id_problem(plan_id)
+    if problem is not None:
+        raise plan.fail("id", problem)
+    for key in ("min_population", "skip_with_library_km"):
+        if plan.get(key, (int, float), 0) < 0:
+            raise plan.fail(key, "is negative; expected 0 or more")
     vans = _vans(top, depots, defaults, plan.count("max_stops_per_run", 1, 100, "stops per run"))
     named = plan.get("stops_file", str, None)
     file = stops_file or (None if named is None else path.parent / named)
@@ -295,7 +303,7 @@ def parse_request(
         shift = max(v.shift_minutes for v in vans)
         rows = tuple(read_stops_csv(file, cycle_weeks=cycle, weekdays=working, shift_minutes=shift))
     return TimetableRequest(
-        plan_id=plan.get("id", str, None) or path.stem, cycle_weeks=cycle, start_date=_start_date(plan),
+        plan_id=plan_id, cycle_weeks=cycle, start_date=_start_date(plan),
         vans=vans, min_population=plan.get("min_population", int, 50),
         skip_with_library_km=float(plan.get("skip_with_library_km", (int, float), 1.5)),
         overrides=_overrides(top, cycle), outreach=_outreach(top), roads=plan.get("roads", str, None),
@@ -308,6 +316,8 @@ def parse_request(
 
 def _start_date(plan: _Table) -> date:
     raw = plan.values.get("start_date")
+    if isinstance(raw, datetime):
+        raise plan.fail("start_date", "has a time of day; expected a date only, YYYY-MM-DD (a Monday)")
     try:
         start = raw if isinstance(raw, date) else date.fromisoformat(str(raw))
     except ValueError:
@@ -321,7 +331,7 @@ def _depot(table: _Table, depots: Mapping[str, Location]) -> Location:
     """A van's depot: a town or a library of the data by name, or ``{name, lat, lon}``."""
     if isinstance(table.values.get("depot"), dict):
         where = _Table(table.values["depot"], table.path, f"{table.where}depot.")
-        where.known("depot")
+        where.only(*DEPOT_KEYS)
         lat, lon = where.get("lat", (int, float), None), where.get("lon", (int, float), None)
         if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise where.fail("lat", "expected the depot's lat and lon (WGS84 degrees)")
@@ -346,7 +356,7 @@ def _vans(
         raise top.fail("vans", "no van; expected at least one [[vans]] table")
     vans = []
     for i, table in enumerate(tables):
-        table.known("vans")
+        table.only(*VAN_KEYS)
         shift = table.window("shift", defaults.shift) or defaults.shift
         start, _, end = shift.partition("-")
         vans.append(
@@ -364,10 +374,12 @@ def _vans(
 def _overrides(top: _Table, cycle: int) -> dict[str, StopOverride]:
     overrides = {}
     for table in top.tables("stops"):
-        table.known("stops")
+        table.only(*STOP_KEYS)
         stop_id = table.get("id", str, None)
         if stop_id is None:
             raise table.fail("id", "missing; expected the village id, e.g. kings-sutton")
+        if stop_id in overrides:
+            raise table.fail("id", f"{stop_id[:40]!r} appears twice; expected one [[stops]] table per stop")
         freq = table.get("frequency_weeks", int, None)
         if freq is not None and (freq < 1 or cycle % freq):
             raise table.fail("frequency_weeks", f"{freq} does not divide the {cycle}-week cycle")
@@ -393,7 +405,9 @@ def _outreach(top: _Table) -> OutreachWorker | None:
     table = top.table("outreach")
     if table is None:
         return None
-    table.known("outreach")
+    table.only(*OUTREACH_KEYS)
+    if table.get("far_minutes", (int, float), 20) < 0:
+        raise table.fail("far_minutes", "is negative; expected minutes (0 or more)")
     return OutreachWorker(
         name=table.get("name", str, "Outreach worker"),
         kind=table.get("kind", str, "victim-support"),
