@@ -126,6 +126,36 @@ def test_plan_publish_check_and_replan_with_locks(tiny_data: Path, tmp_path: Pat
     assert timetable_changes(before, after) == ["removed nobottle"]
 
 
+def test_a_replan_that_adds_a_stop_or_changes_a_frequency_moves_no_other_entry(tiny_data: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    base = ["--data-dir", str(tiny_data), "plan", "--time-limit", "2", "--seed", "1"]
+    without = _write(tmp_path, TINY_REQUEST + '\n[[stops]]\nid = "nobottle"\nexclude = true\n')
+    first = tmp_path / "routes" / "tiny-round"
+    result = runner.invoke(main, [*base, "--config", str(without), "--out", str(first)])
+    assert result.exit_code == 0, result.output
+
+    def replan(text: str, name: str) -> tuple[list[str], str]:
+        request = (tmp_path / f"{name}.toml")
+        request.write_text(text, encoding="utf-8")
+        out = tmp_path / "routes" / name
+        done = runner.invoke(main, [*base, "--config", str(request), "--out", str(out), "--lock-from", str(first)])
+        assert done.exit_code == 0, done.output
+        checked = runner.invoke(main, ["--data-dir", str(tiny_data), "check-plan", str(out)])
+        assert checked.exit_code == 0, checked.output
+        before, after = (Timetable.from_json(json.loads((f / "plan.json").read_text(encoding="utf-8")), source=f)
+                         for f in (first, out))  # fmt: skip
+        return timetable_changes(before, after), done.output
+
+    # a new stop goes into the gaps of the published runs: nothing else moves
+    added, output = replan(TINY_REQUEST, "with-nobottle")
+    assert len(added) == 1 and added[0].startswith("added nobottle"), added
+    assert "published entries locked" in output, output
+    # a stop visited more often changes its own entry only
+    weekly, _ = replan(TINY_REQUEST + '\n[[stops]]\nid = "nobottle"\nexclude = true\n'
+                       '\n[[stops]]\nid = "badby"\nfrequency_weeks = 1\n', "badby-weekly")  # fmt: skip
+    assert len(weekly) == 1 and weekly[0].startswith("moved badby"), weekly
+
+
 def test_check_plan_finds_violations(tiny_data: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "routes" / "tiny-round"

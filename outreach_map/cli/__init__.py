@@ -669,6 +669,8 @@ def _print_made(made: MadeTimetable) -> None:
             f"outreach: {outreach.worker} rides {len(outreach.runs)} runs, reaching {outreach.population_far_reached:,} "
             f"people more than {outreach.far_minutes:g} min from a {outreach.kind} service"
         )
+    if made.repaired:
+        click.echo("published entries locked: time; the published runs repaired (only the changed stops changed)")
     if made.changes is not None:
         click.echo(f"changes from {made.compared_with}: {len(made.changes)}")
         for line in made.changes:

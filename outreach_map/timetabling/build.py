@@ -14,7 +14,10 @@ from .locks import lock_stop, lock_weeks, locked_entries
 from .request import TimetableRequest
 from .stops import StopChoice, choose_stops
 
-__all__ = ["build_problem"]
+__all__ = ["ANCHOR_MINUTES", "build_problem"]
+
+#: The grid on which the search keeps the times of a stop's repeated visits.
+ANCHOR_MINUTES = 5
 
 
 def build_problem(
@@ -60,7 +63,7 @@ def build_problem(
         if choice.same_run is not None:
             grouped.add(choice.same_run)
         old = previous.get(choice.id)
-        timed = first and (old is None or old.entry is None or not _across_nominal_break(request, old.entry))
+        timed = first and (old is None or old.entry is None or not _time_not_holdable(request, old.entry))
         _add_stop(builder, request, lock_stop(choice, old, lock, with_time=timed))
     problem = _build(builder, request, times)
     asked = [s for s in request.overrides if s in problem.unservable]
@@ -82,16 +85,18 @@ def _add_stop(builder: ProblemBuilder, request: TimetableRequest, choice: StopCh
     )  # fmt: skip
 
 
-def _across_nominal_break(request: TimetableRequest, entry: Entry) -> bool:
-    """Whether a published visit overlaps the nominal break the search works around (the middle of the lunch
-    window, when every van has the same lunch): such a visit keeps its weekday and weeks, but not its time."""
+def _time_not_holdable(request: TimetableRequest, entry: Entry) -> bool:
+    """Whether the search cannot hold a published visit to its minute: one off the 5-minute grid it anchors
+    repeated visits on, or across the nominal break it works around (the middle of the lunch window, when every
+    van has the same lunch). Such a visit keeps its weekday and weeks, but not its time."""
     kinds = {(v.lunch_minutes, v.lunch_window) for v in request.vans}
     if len(kinds) != 1:
         return False
     minutes, window = next(iter(kinds))
     lo, hi = (clock(part) for part in window.split("-"))
     start = lo + (hi - lo - minutes) / 2
-    return minutes > 0 and clock(entry.arrive) < start + minutes and clock(entry.depart) > start
+    off_grid = clock(entry.arrive) % ANCHOR_MINUTES != 0  # the search anchors repeated visits on this grid
+    return off_grid or (minutes > 0 and clock(entry.arrive) < start + minutes and clock(entry.depart) > start)
 
 
 def _on_network(times: TravelTimes, choices: list[StopChoice]) -> None:
