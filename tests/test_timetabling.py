@@ -201,8 +201,12 @@ def test_the_published_example_plan_passes_check_plan() -> None:
 def test_a_named_stop_that_cannot_be_served_is_refused(tiny_data: Path, tmp_path: Path) -> None:
     from outreach_map.errors import OutreachError
 
-    # King's Sutton only on Mondays, but the van works Tuesdays and Thursdays.
+    # King's Sutton only on Mondays, but the van works Tuesdays and Thursdays: refused as the request is read.
     request = _write(tmp_path, TINY_REQUEST + '\n[[stops]]\nid = "kings-sutton"\nweekdays = ["Mon"]\n')
+    with pytest.raises(DataFileError, match=r"field 'stops\[0\].weekdays': Mon: no van works them; the vans work Tue"):
+        _load(request, tiny_data)
+    # King's Sutton only before the van's shift starts: refused when the problem is built.
+    request = _write(tmp_path, TINY_REQUEST + '\n[[stops]]\nid = "kings-sutton"\ntime_window = "06:00-07:00"\n')
     config = _load(request, tiny_data)
     with pytest.raises(OutreachError, match=r"stop 'kings-sutton' cannot be served: .*"):
         build_problem(config, load_dataset(tiny_data), TravelTimes(load_roads(tiny_data)))

@@ -130,13 +130,13 @@ def test_a_bad_stops_file_exits_2_naming_file_line_and_field(
         ),
         (
             ("max_stops_per_run = 3", "max_stops = 3"),
-            "field 'plan.max_stops': unknown option; expected one of id, cycle_weeks",
+            "field 'plan.max_stops': unknown setting; expected one of id, cycle_weeks",
         ),
         (('travel = "proxy"', 'travel = "crow"'), "unknown travel 'crow'; expected one of roads, proxy"),
         (("max_stops_per_run = 3", "max_stops_per_run = 0"), "0 is out of range; expected stops per run from 1 to 100"),
         (
             ('id = "van"', 'id = "van"\nbalanced = true'),
-            "field 'vans[0].balanced': unknown option; expected one of id, depot",
+            "field 'vans[0].balanced': unknown setting; expected one of id, depot",
         ),
     ],
 )

@@ -298,15 +298,15 @@ def parse_request(
     named = plan.get("stops_file", str, None)
     file = stops_file or (None if named is None else path.parent / named)
     rows: tuple[StopRow, ...] = ()
+    working = tuple(d for d in WEEKDAYS if any(d in v.weekdays for v in vans))
     if file is not None:
-        working = tuple(d for d in WEEKDAYS if any(d in v.weekdays for v in vans))
         shift = max(v.shift_minutes for v in vans)
         rows = tuple(read_stops_csv(file, cycle_weeks=cycle, weekdays=working, shift_minutes=shift))
     return TimetableRequest(
         plan_id=plan_id, cycle_weeks=cycle, start_date=_start_date(plan),
         vans=vans, min_population=plan.get("min_population", int, 50),
         skip_with_library_km=float(plan.get("skip_with_library_km", (int, float), 1.5)),
-        overrides=_overrides(top, cycle), outreach=_outreach(top), roads=plan.get("roads", str, None),
+        overrides=_overrides(top, cycle, working), outreach=_outreach(top), roads=plan.get("roads", str, None),
         lock_from=plan.get("lock_from", str, None), defaults=defaults, source=path,
         objective=plan.choice("objective", OBJECTIVES, "driving"), balance=bool(plan.get("balance", bool, False)),
         min_weeks_between_visits=plan.count("min_weeks_between_visits", 1, cycle, "weeks"), stops_file=file,
@@ -371,7 +371,8 @@ def _vans(
     return tuple(vans)
 
 
-def _overrides(top: _Table, cycle: int) -> dict[str, StopOverride]:
+def _overrides(top: _Table, cycle: int, working: tuple[str, ...] = WEEKDAYS) -> dict[str, StopOverride]:
+    """The ``[[stops]]`` tables; ``working`` are the weekdays some van works (a stop's days must include one)."""
     overrides = {}
     for table in top.tables("stops"):
         table.only(*STOP_KEYS)
@@ -393,8 +394,14 @@ def _overrides(top: _Table, cycle: int) -> dict[str, StopOverride]:
             raise table.fail(
                 "preferred_weekday", f"'{preferred}' is not a weekday; expected one of {', '.join(WEEKDAYS)}"
             )
+        if preferred is not None and preferred not in working:
+            worked = ", ".join(working)
+            raise table.fail("preferred_weekday", f"{preferred} is a weekday no van works; the vans work {worked}")
+        days = table.weekdays("weekdays", ())
+        if days and not set(days) & set(working):
+            raise table.fail("weekdays", f"{', '.join(days)}: no van works them; the vans work {', '.join(working)}")
         overrides[stop_id] = StopOverride(
-            stop_id, freq, table.weekdays("weekdays", ()), table.window("time_window", None),
+            stop_id, freq, days, table.window("time_window", None),
             table.get("duration_min", (int, float), None), bool(table.get("exclude", bool, False)), tuple(options),
             preferred, table.get("same_run", str, None),
         )  # fmt: skip
