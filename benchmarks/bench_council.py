@@ -1,7 +1,12 @@
 """Benchmark: a real council's mobile-library timetable against the planner's, on the same stops and vans.
 
     python benchmarks/bench_council.py [--stops FILE] [--authority NAME] [--time-limit S] [--seed N]
-        [--depot VAN=LAT,LON ...] [--write-stops FILE]
+        [--depot VAN=LAT,LON ...] [--write-stops FILE [--write-request FILE.toml] [--only-write]]
+
+``--write-stops`` writes the council's stops as a stops file, ``--write-request``
+a plan request beside it with the council's cycle, vans, depots, weekdays,
+shift, lunch and largest run (for ``outreach-map plan --config FILE.toml``), and
+``--only-write`` stops there.
 
 Reads the LibrariesHacked timetable format (default
 ``../shared/data/librarieshacked_mobile_library_stops_uk.csv``, read at run time and
@@ -23,6 +28,7 @@ The last line reads ``council: AUTH van-days OURS vs THEIRS, km OURS vs THEIRS (
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import dataclass
 from datetime import date
@@ -30,10 +36,16 @@ from pathlib import Path
 
 from outreach_map.clock import WEEKDAYS, format_clock
 from outreach_map.planner import Location, PlanProblem, ProblemBuilder, Solution, check_solution, solve
-from outreach_map.planner.council import CouncilTimetable, read_council, write_stops_csv
+from outreach_map.planner.council import (
+    CouncilTimetable,
+    read_council,
+    shared_timetables,
+    write_request_toml,
+    write_stops_csv,
+)
 from outreach_map.published import Timetable, check_timetable, timetable_of
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "librarieshacked_mobile_library_stops_uk.csv"
+SHARED = shared_timetables(Path(__file__).resolve().parents[1])
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--depot", action="append", default=[], metavar="VAN=LAT,LON", help="a van's depot")
     parser.add_argument("--write-stops", type=Path, default=None, help="also write the stops as a stops file")
+    parser.add_argument("--write-request", type=Path, default=None, help="and a plan request for those stops")
+    parser.add_argument("--only-write", action="store_true", help="write the files, do not plan")
     args = parser.parse_args(argv)
+    if args.write_request is not None and args.write_stops is None:
+        parser.error("--write-request needs --write-stops (the request names the stops file)")
     if not args.stops.is_file():
         print(f"skip: {args.stops} not found (the shared LibrariesHacked timetables)")
         return 0
@@ -143,6 +159,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.write_stops is not None:
         write_stops_csv(council, args.write_stops)
         print(f"wrote {args.write_stops}")
+        if args.write_request is not None:
+            stops_name = Path(os.path.relpath(args.write_stops.resolve(), args.write_request.resolve().parent))
+            write_request_toml(council, args.write_request, stops_name.as_posix())
+            print(f"wrote {args.write_request}")
+        if args.only_write:
+            return 0
     start, end = council.shift()
     lunch, (lo, hi) = council.lunch()
     theirs = council_figures(council)

@@ -33,7 +33,20 @@ from ..clock import WEEKDAYS, clock, format_clock
 from ..errors import DataFileError
 from .problem import DEFAULT_PROXY, ProxyModel
 
-__all__ = ["CouncilRun", "CouncilStop", "CouncilTimetable", "describe_runs", "read_council", "write_stops_csv"]
+__all__ = [
+    "SHARED_TIMETABLES",
+    "CouncilRun",
+    "CouncilStop",
+    "CouncilTimetable",
+    "describe_runs",
+    "read_council",
+    "shared_timetables",
+    "write_request_toml",
+    "write_stops_csv",
+]
+
+#: The LibrariesHacked timetables of every UK council, in the shared data folder beside the project.
+SHARED_TIMETABLES = Path("shared") / "data" / "librarieshacked_mobile_library_stops_uk.csv"
 
 _DAYS = {
     name: i for i, name in enumerate(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"))
@@ -130,6 +143,19 @@ class CouncilTimetable:
             5 * math.floor(min(p[1] for p in pauses) / 5),
             5 * math.ceil(max(p[2] for p in pauses) / 5),
         )
+
+
+def shared_timetables(start: Path) -> Path:
+    """The shared timetables file: ``shared/data/...`` in the nearest folder above ``start`` that has it.
+
+    A checkout beside ``shared/`` and a worktree a level deeper find the same file; with none, the path
+    beside ``start``'s parent is returned (for the caller's "not found" message).
+    """
+    for parent in start.resolve().parents:
+        candidate = parent / SHARED_TIMETABLES
+        if candidate.is_file():
+            return candidate
+    return start.resolve().parent / SHARED_TIMETABLES
 
 
 def _haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -231,6 +257,32 @@ def write_stops_csv(council: CouncilTimetable, path: Path) -> None:
         for s in council.stops:
             out.writerow([s.id, s.name, f"{s.lat:.6f}", f"{s.lon:.6f}", f"{s.duration:g}", s.frequency_weeks,
                           s.community, 100])  # fmt: skip
+
+
+def write_request_toml(council: CouncilTimetable, path: Path, stops_file: str, *, plan_id: str | None = None) -> None:
+    """A plan request for ``outreach-map plan`` like the council's own timetable, beside its stops file.
+
+    The same cycle and vans (each at its depot, on its weekdays, with the council's shift and lunch), at
+    most as many stops per run as the council's largest run, on the proxy model.
+    """
+    start, end = council.shift()
+    lunch, (lo, hi) = council.lunch()
+    largest = max(len(r.stops) for r in council.runs)
+    ident = plan_id or "".join(c if c.isalnum() else "-" for c in council.authority.lower()).strip("-")
+    lines = [
+        f"# {council.authority}'s mobile library stops (LibrariesHacked), planned like its own timetable.",
+        "[plan]", f'id = "{ident}"', f"cycle_weeks = {council.cycle_weeks}", 'start_date = "2027-01-04"',
+        f'stops_file = "{stops_file}"', 'travel = "proxy"', f"max_stops_per_run = {largest}",
+    ]  # fmt: skip
+    for van in council.vans:
+        lat, lon = council.depots[van]
+        days = ", ".join(f'"{WEEKDAYS[d]}"' for d in council.weekdays(van))
+        lines += [
+            "", "[[vans]]", f'id = "{van}"', f'depot = {{ name = "{van} depot", lat = {lat:.6f}, lon = {lon:.6f} }}',
+            f'shift = "{format_clock(start)}-{format_clock(end)}"', f"lunch_minutes = {lunch:g}",
+            f'lunch_window = "{format_clock(lo)}-{format_clock(hi)}"', f"weekdays = [{days}]",
+        ]  # fmt: skip
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def describe_runs(council: CouncilTimetable) -> list[str]:
