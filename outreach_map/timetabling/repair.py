@@ -46,7 +46,8 @@ class _Slot:
 
 
 def _kept(problem: PlanProblem, locked: Timetable) -> set[str]:
-    """Stops whose published entry stays: still asked for at the same frequency and length, on an allowed weekday."""
+    """Stops whose published entry stays: still asked for at the same frequency and length, on an allowed
+    weekday, in its time window."""
     kept = set()
     for old in locked.served_stops:
         try:
@@ -55,9 +56,10 @@ def _kept(problem: PlanProblem, locked: Timetable) -> set[str]:
             continue
         entry = old.entry
         assert entry is not None
-        if (stop.frequency_weeks, stop.duration) == (old.frequency_weeks, old.duration_min) and (
-            WEEKDAYS.index(entry.weekday) in stop.weekdays
-        ):
+        arrive = clock(entry.arrive)
+        in_window = not stop.time_windows or any(w.start <= arrive <= w.end for w in stop.time_windows)
+        same = (stop.frequency_weeks, stop.duration) == (old.frequency_weeks, old.duration_min)
+        if same and in_window and WEEKDAYS.index(entry.weekday) in stop.weekdays:
             kept.add(old.id)
     return kept
 
