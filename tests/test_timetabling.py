@@ -126,6 +126,36 @@ def test_plan_publish_check_and_replan_with_locks(tiny_data: Path, tmp_path: Pat
     assert timetable_changes(before, after) == ["removed nobottle"]
 
 
+def test_a_replan_that_adds_a_stop_or_changes_a_frequency_moves_no_other_entry(tiny_data: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    base = ["--data-dir", str(tiny_data), "plan", "--time-limit", "2", "--seed", "1"]
+    without = _write(tmp_path, TINY_REQUEST + '\n[[stops]]\nid = "nobottle"\nexclude = true\n')
+    first = tmp_path / "routes" / "tiny-round"
+    result = runner.invoke(main, [*base, "--config", str(without), "--out", str(first)])
+    assert result.exit_code == 0, result.output
+
+    def replan(text: str, name: str) -> tuple[list[str], str]:
+        request = (tmp_path / f"{name}.toml")
+        request.write_text(text, encoding="utf-8")
+        out = tmp_path / "routes" / name
+        done = runner.invoke(main, [*base, "--config", str(request), "--out", str(out), "--lock-from", str(first)])
+        assert done.exit_code == 0, done.output
+        checked = runner.invoke(main, ["--data-dir", str(tiny_data), "check-plan", str(out)])
+        assert checked.exit_code == 0, checked.output
+        before, after = (Timetable.from_json(json.loads((f / "plan.json").read_text(encoding="utf-8")), source=f)
+                         for f in (first, out))  # fmt: skip
+        return timetable_changes(before, after), done.output
+
+    # a new stop goes into the gaps of the published runs: nothing else moves
+    added, output = replan(TINY_REQUEST, "with-nobottle")
+    assert len(added) == 1 and added[0].startswith("added nobottle"), added
+    assert "published entries locked" in output, output
+    # a stop visited more often changes its own entry only
+    weekly, _ = replan(TINY_REQUEST + '\n[[stops]]\nid = "nobottle"\nexclude = true\n'
+                       '\n[[stops]]\nid = "badby"\nfrequency_weeks = 1\n', "badby-weekly")  # fmt: skip
+    assert len(weekly) == 1 and weekly[0].startswith("moved badby"), weekly
+
+
 def test_check_plan_finds_violations(tiny_data: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "routes" / "tiny-round"
@@ -171,8 +201,12 @@ def test_the_published_example_plan_passes_check_plan() -> None:
 def test_a_named_stop_that_cannot_be_served_is_refused(tiny_data: Path, tmp_path: Path) -> None:
     from outreach_map.errors import OutreachError
 
-    # King's Sutton only on Mondays, but the van works Tuesdays and Thursdays.
+    # King's Sutton only on Mondays, but the van works Tuesdays and Thursdays: refused as the request is read.
     request = _write(tmp_path, TINY_REQUEST + '\n[[stops]]\nid = "kings-sutton"\nweekdays = ["Mon"]\n')
+    with pytest.raises(DataFileError, match=r"field 'stops\[0\].weekdays': Mon: no van works them; the vans work Tue"):
+        _load(request, tiny_data)
+    # King's Sutton only before the van's shift starts: refused when the problem is built.
+    request = _write(tmp_path, TINY_REQUEST + '\n[[stops]]\nid = "kings-sutton"\ntime_window = "06:00-07:00"\n')
     config = _load(request, tiny_data)
     with pytest.raises(OutreachError, match=r"stop 'kings-sutton' cannot be served: .*"):
         build_problem(config, load_dataset(tiny_data), TravelTimes(load_roads(tiny_data)))
@@ -206,3 +240,29 @@ def test_make_timetable_relaxes_locks_that_would_leave_served_stops_out(tiny_dat
     assert attempts[1].lock == "day" and relaxed is not None and relaxed[0] == "time" and relaxed[1] >= len(early)
     assert again.lock != "time" and again.compared_with == "tiny-round" and again.changes is not None
     assert all(any(c.startswith((f"moved {s}:", f"removed {s}")) for c in again.changes) for s in early)
+
+
+def test_a_replan_that_adds_or_refrequencies_a_stop_keeps_every_other_entry(tiny_data: Path, tmp_path: Path) -> None:
+    from outreach_map.timetabling import SearchOptions, make_timetable
+
+    data = load_dataset(tiny_data)
+    times = TravelTimes(load_roads(tiny_data))
+    search = SearchOptions(time_limit=1, seed=1)
+    first = make_timetable(_load(_write(tmp_path, TINY_REQUEST), tiny_data), data, times, search=search)
+    more = _load(
+        _write(tmp_path, TINY_REQUEST + '\n[[stops]]\nid = "daventry"\nfrequency_weeks = 2\nduration_min = 15\n'),
+        tiny_data,
+    )
+    added = make_timetable(more, data, times, locked=first.timetable, search=search)
+    assert added.lock == "time" and added.changes is not None
+    assert added.changes[0].startswith("added daventry")
+    # nothing else moved but a visit the search cannot hold to its minute: one across the nominal break 12:45-13:15
+    across = {
+        s.id for s in first.timetable.served_stops if s.entry and s.entry.arrive < "13:15" and s.entry.depart > "12:45"
+    }
+    moved = {c.split(":")[0].removeprefix("moved ") for c in added.changes[1:]}
+    assert moved <= across, added.changes
+    assert all(added.timetable.stop(s).entry.weekday == first.timetable.stop(s).entry.weekday for s in moved)  # type: ignore[union-attr]
+    weekly = _load(_write(tmp_path, TINY_REQUEST + '\n[[stops]]\nid = "badby"\nfrequency_weeks = 1\n'), tiny_data)
+    changed = make_timetable(weekly, data, times, locked=first.timetable, search=search)
+    assert changed.changes is not None and all("badby" in c for c in changed.changes), changed.changes

@@ -572,22 +572,28 @@ def _check_writable(out: Path) -> None:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--lock-from", type=click.Path(path_type=Path, file_okay=False),
               help="A published plan whose entries keep their weekday, weeks and time.")  # fmt: skip
+@click.option("--stops", "stops_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Stops of any area (CSV: id,name,lat,lon,duration_min,frequency_weeks,...) instead of villages.")  # fmt: skip
 @ROADS_OPTION
 @click.pass_context
 def plan_cmd(
     ctx: click.Context, config_path: Path, out: Path, time_limit: float, seed: int, lock_from: Path | None,
-    roads_name: str | None,
+    stops_file: Path | None, roads_name: str | None,
 ) -> None:  # fmt: skip
     """Plan a cyclic mobile library / outreach timetable and publish it to --out."""
     from ..exports import publish_timetable
+    from ..planner.problem import ProxyModel
     from ..published import TIMETABLE_FILE, load_timetable
-    from ..timetabling import SearchOptions, load_request, make_timetable, market_town_depots
+    from ..timetabling import SearchOptions, depot_choices, load_request, make_timetable
 
     settings = _settings(ctx)
     _check_writable(out)
     data = _dataset(ctx)
-    request = load_request(config_path, depots=market_town_depots(data), defaults=settings.planner)
-    times = _travel_times(ctx, roads_name or request.roads, "drive")
+    proxy = ProxyModel(settings.roads.proxy_detour, settings.roads.proxy_speed_kmh)
+    request = load_request(
+        config_path, depots=depot_choices(data), defaults=settings.planner, proxy=proxy, stops_file=stops_file
+    )
+    times = None if request.travel == "proxy" else _travel_times(ctx, roads_name or request.roads, "drive")
     locked_dir = lock_from or (Path(request.lock_from) if request.lock_from else None)
     locked = load_timetable(locked_dir / TIMETABLE_FILE) if locked_dir else None
     bars = _ProgressBars(time_limit)
@@ -601,7 +607,10 @@ def plan_cmd(
     folder = publish_timetable(made.timetable, out.parent, directory=data.directory)
     _print_made(made)
     click.echo(f"published {folder}")
-    _warn_if_approximate(times)
+    if times is not None:
+        _warn_if_approximate(times)
+    else:
+        click.echo(f"note: times are APPROXIMATE ({proxy.source}).", err=True)
 
 
 class _ProgressBars:
@@ -650,11 +659,18 @@ def _print_made(made: MadeTimetable) -> None:
         f"van-days {days}, van-hours {solution.van_minutes / 60:.1f}, driving {solution.drive_min / 60:.1f} h "
         f"({100 * solution.drive_min / max(days * shift, 1):.0f}% of the shifts), {solution.distance_km:.0f} km per cycle"
     )
+    service = made.timetable.extra.get("service", {})
+    click.echo(
+        f"objective {made.objective}: {service.get('visits', 0)} visits and {service.get('people_visits', 0):,} "
+        f"people-visits per cycle, {service.get('van_days_used', days)} of {problem.van_days} van-days used"
+    )
     if outreach is not None:
         click.echo(
             f"outreach: {outreach.worker} rides {len(outreach.runs)} runs, reaching {outreach.population_far_reached:,} "
             f"people more than {outreach.far_minutes:g} min from a {outreach.kind} service"
         )
+    if made.repaired:
+        click.echo("published entries locked: time; the published runs repaired (only the changed stops changed)")
     if made.changes is not None:
         click.echo(f"changes from {made.compared_with}: {len(made.changes)}")
         for line in made.changes:
@@ -670,13 +686,17 @@ def check_plan_cmd(ctx: click.Context, folder: Path, roads_name: str | None) -> 
     from ..published import TIMETABLE_FILE, check_timetable, load_timetable
 
     plan = load_timetable(folder / TIMETABLE_FILE)
-    times = _travel_times(ctx, roads_name, "drive")
+    times = None if plan.network.proxy else _travel_times(ctx, roads_name, "drive")
     problems = check_timetable(plan, times)
     if problems:
         click.echo(f"{folder}: {len(problems)} violation(s)")
         for line in problems:
             click.echo(f"  - {line}")
         ctx.exit(1)
+    wishes = [s for s in plan.served_stops if s.preferred_weekday is not None and s.entry is not None]
+    if wishes:
+        kept = sum(1 for s in wishes if s.entry is not None and s.entry.weekday == s.preferred_weekday)
+        click.echo(f"preferred weekdays kept: {kept} of {len(wishes)} (a wish, not a constraint)")
     click.echo(f"{folder}: plan OK ({len(plan.runs)} runs, {len(plan.stops)} stops, every constraint holds)")
 
 

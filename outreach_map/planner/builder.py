@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TypedDict, Unpack
 
@@ -25,28 +25,34 @@ from ..clock import WEEKDAYS, clock, format_clock
 from ..config import PlannerSettings
 from ..errors import ProblemError
 from .problem import (
-    CIRCUITY,
     DEFAULT_BREAK_MINUTES,
     DEFAULT_BREAK_WINDOW,
     DEFAULT_SHIFT_END,
     DEFAULT_SHIFT_START,
     DEFAULT_WEEKDAYS,
-    LOCAL_SPEED_KMH,
     PLANNER_DEFAULTS,
     Day,
     Location,
     Pattern,
     PlanProblem,
+    ProxyModel,
     Reason,
     Stop,
     TimeWindow,
     TravelFunction,
     UnservedCode,
     Van,
-    straight_line_travel,
 )
 
-__all__ = ["ProblemBuilder", "StopOptions", "VanOptions", "unservable_reason"]
+__all__ = [
+    "ProblemBuilder",
+    "StopOptions",
+    "VanOptions",
+    "limit_stops",
+    "timetable_patterns",
+    "unservable_reason",
+    "with_frequencies",
+]
 
 
 def _weekday_list(value: Iterable[int | str], *, who: str) -> tuple[int, ...]:
@@ -86,6 +92,8 @@ class VanOptions(TypedDict, total=False):
         Working days in a general horizon (default: every day).
     capacity, max_duration
         Load limit per run, and limit on a run's length (``None`` for none).
+    max_stops
+        Most stops on one run (``None`` for no limit; not with ``capacity``).
     """
 
     name: str | None
@@ -97,6 +105,7 @@ class VanOptions(TypedDict, total=False):
     days: Iterable[int] | None
     capacity: int | None
     max_duration: float | None
+    max_stops: int | None
 
 
 class StopOptions(TypedDict, total=False):
@@ -120,6 +129,14 @@ class StopOptions(TypedDict, total=False):
         An outreach worker should ride here; the stop must be served.
     patterns
         In a general horizon: the allowed day sets.
+    frequency_options
+        In a timetable: the frequencies (weeks) the ``service`` objective may choose from.
+    min_weeks_between_visits
+        In a timetable: the fewest weeks between two visits.
+    preferred_weekday
+        In a timetable: the weekday the stop would rather have.
+    same_run
+        A label: stops with the same one are visited together on the same run.
     """
 
     name: str | None
@@ -136,6 +153,10 @@ class StopOptions(TypedDict, total=False):
     required: bool
     patterns: Iterable[Iterable[int]] | None
     first_week: int | None
+    frequency_options: Iterable[int] | None
+    min_weeks_between_visits: int | None
+    preferred_weekday: int | str | None
+    same_run: str | None
 
 
 def _check_keys(method: str, options: Mapping[str, object], kind: type) -> None:
@@ -182,6 +203,10 @@ class _StopDraft:
     patterns: tuple[frozenset[int], ...] | None
     first_week: int | None = None
     any_weekday: bool = False
+    options: tuple[int, ...] = ()
+    min_weeks: int | None = None
+    preferred: int | None = None
+    same_run: str | None = None
 
 
 class ProblemBuilder:
@@ -325,6 +350,15 @@ class ProblemBuilder:
         if capacity is not None and capacity < 0:
             msg = f"{who}: capacity {capacity}; expected 0 or more"
             raise ProblemError(msg)
+        max_stops = options.get("max_stops")
+        if max_stops is not None:
+            if not isinstance(max_stops, int) or isinstance(max_stops, bool) or max_stops < 1:
+                msg = f"{who}: max_stops {max_stops!r}; expected a whole number of stops, 1 or more"
+                raise ProblemError(msg)
+            if capacity is not None:
+                msg = f"{who}: give capacity or max_stops, not both (max_stops is a capacity of one per stop)"
+                raise ProblemError(msg)
+            capacity = max_stops
         if max_duration is not None and max_duration <= break_minutes:
             msg = f"{who}: max_duration {max_duration:g} leaves no time beyond the break"
             raise ProblemError(msg)
@@ -332,7 +366,7 @@ class ProblemBuilder:
         van = Van(
             id=id, name=options.get("name") or id, depot=self._resolve_location(who, depot, None, None), days=working,
             shift_start=start, shift_end=end, break_minutes=float(break_minutes), break_window=window,
-            weekdays=weekdays, capacity=capacity, max_duration=max_duration,
+            weekdays=weekdays, capacity=capacity, max_duration=max_duration, max_stops=max_stops,
         )  # fmt: skip
         self._vans.append(van)
         return van
@@ -399,15 +433,22 @@ class ProblemBuilder:
         if self.cycle_weeks is not None:
             freq, wd = self._timetable_visits(who, options)
             explicit = None
+            choices, min_weeks, preferred = self._fleet_options(who, freq, wd, options)
         else:
             freq, wd, explicit = None, (), self._general_patterns(who, options)
+            choices, min_weeks, preferred = (), None, None
+        same_run = options.get("same_run")
+        if same_run is not None and (not isinstance(same_run, str) or not same_run.strip()):
+            msg = f"{who}: same_run {same_run!r}; expected a label shared by the stops of one run"
+            raise ProblemError(msg)
         self._stops.append(
             _StopDraft(
                 id=id, name=options.get("name") or id, location=self._stop_location(who, options), duration=minutes,
                 frequency=freq, weekdays=wd, windows=tuple(TimeWindow.parse(w) for w in options.get("time_windows", ())),
                 population=int(population), demand=int(demand), outreach=options.get("outreach", False),
                 required=options.get("required", False), patterns=explicit, first_week=options.get("first_week"),
-                any_weekday=self.cycle_weeks is not None and options.get("weekdays") is None,
+                any_weekday=self.cycle_weeks is not None and options.get("weekdays") is None, options=choices,
+                min_weeks=min_weeks, preferred=preferred, same_run=same_run,
             )
         )  # fmt: skip
 
@@ -437,6 +478,40 @@ class ProblemBuilder:
             msg = f"{who}: first_week {first_week!r}; expected a week from 1 to {freq} (the visit frequency)"
             raise ProblemError(msg)
         return freq, wd
+
+    def _fleet_options(
+        self, who: str, freq: int, weekdays: tuple[int, ...], options: StopOptions
+    ) -> tuple[tuple[int, ...], int | None, int | None]:
+        """A timetable stop's frequency options, least weeks between visits and preferred weekday, checked."""
+        assert self.cycle_weeks is not None
+        cycle = self.cycle_weeks
+        min_weeks = options.get("min_weeks_between_visits")
+        if min_weeks is not None and not (isinstance(min_weeks, int) and 1 <= min_weeks <= cycle):
+            msg = f"{who}: min_weeks_between_visits {min_weeks!r}; expected a whole number of weeks from 1 to {cycle}"
+            raise ProblemError(msg)
+        raw = options.get("frequency_options")
+        choices = sorted({freq, *(raw or ())})
+        bad = [f for f in choices if not isinstance(f, int) or f < 1 or cycle % f]
+        if bad:
+            msg = f"{who}: frequency option {bad[0]!r} does not divide the {cycle}-week cycle"
+            raise ProblemError(msg)
+        if min_weeks is not None:
+            if freq < min_weeks and cycle // freq > 1:
+                msg = (
+                    f"{who}: a visit every {freq} weeks is closer than min_weeks_between_visits {min_weeks}; "
+                    f"expected every {min_weeks} weeks or less often"
+                )
+                raise ProblemError(msg)
+            choices = [f for f in choices if f >= min_weeks]
+        preferred = options.get("preferred_weekday")
+        day = None
+        if preferred is not None:
+            day = _weekday_list([preferred], who=who)[0]
+            if options.get("weekdays") is not None and day not in weekdays:
+                names = ", ".join(WEEKDAYS[d] for d in weekdays)
+                msg = f"{who}: preferred weekday {WEEKDAYS[day]} is not one of its allowed weekdays ({names})"
+                raise ProblemError(msg)
+        return tuple(choices), min_weeks, day
 
     def _general_patterns(self, who: str, options: StopOptions) -> tuple[frozenset[int], ...]:
         """A general-horizon stop's allowed day sets (any single day unless given), checked."""
@@ -479,13 +554,16 @@ class ProblemBuilder:
         travel: TravelFunction | None = None,
         network_source: str | None = None,
         approximate: bool | None = None,
+        proxy: ProxyModel | None = None,
+        balance: bool = False,
     ) -> PlanProblem:
         """Freeze into a :class:`PlanProblem`.
 
         Travel comes from ``minutes`` and ``km`` (location x location, rows in
         the order locations were added), else from ``travel`` (e.g. a road
-        network), else from straight lines (:func:`straight_line_travel`,
-        labelled approximate).
+        network), else from the proxy model (straight lines x a detour factor at a
+        speed, ``proxy`` or the measured defaults; labelled approximate).
+        ``balance`` spreads the work over the vans and days (see :class:`PlanProblem`).
 
         Raises
         ------
@@ -507,18 +585,21 @@ class ProblemBuilder:
             source = network_source or "given matrices"
             approx = bool(approximate) if approximate is not None else False
         else:
-            fn = travel or straight_line_travel()
+            if travel is None:
+                proxy = proxy or ProxyModel()
+            fn = travel or (proxy or ProxyModel()).travel()
             t_matrix, d_matrix = fn(self._locations)
             t_matrix, d_matrix = np.array(t_matrix, dtype=float), np.array(d_matrix, dtype=float)
-            default_source = f"straight line x {CIRCUITY} at {LOCAL_SPEED_KMH:g} km/h"
-            source = network_source or (default_source if travel is None else "travel function")
-            approx = travel is None if approximate is None else approximate
+            default_source = proxy.source if proxy is not None else "travel function"
+            source = network_source or default_source
+            approx = (travel is None or proxy is not None) if approximate is None else approximate
         days = self._days()
         stops = [self._freeze_stop(s) for s in self._stops]
+        _check_groups(stops)
         problem = PlanProblem(
             name=self.name, stops=tuple(stops), vans=tuple(self._vans), days=days, locations=tuple(self._locations),
             minutes=t_matrix, km=d_matrix, cycle_weeks=self.cycle_weeks, start_date=self.start_date,
-            same_time=self.same_time, network_source=source, approximate=approx,
+            same_time=self.same_time, network_source=source, approximate=approx, proxy=proxy, balance=balance,
         )  # fmt: skip
         unservable = {s.id: why for s in problem.stops if (why := unservable_reason(problem, s)) is not None}
         if unservable and self.strict:
@@ -526,11 +607,7 @@ class ProblemBuilder:
             more = f" (and {len(unservable) - 1} more)" if len(unservable) > 1 else ""
             msg = f"stop '{first}' cannot be served: {unservable[first].text}{more}"
             raise ProblemError(msg)
-        return PlanProblem(
-            name=problem.name, stops=problem.stops, vans=problem.vans, days=days, locations=problem.locations,
-            minutes=t_matrix, km=d_matrix, cycle_weeks=self.cycle_weeks, start_date=self.start_date,
-            same_time=self.same_time, unservable=unservable, network_source=source, approximate=approx,
-        )  # fmt: skip
+        return replace(problem, unservable=unservable)
 
     def _days(self) -> tuple[Day, ...]:
         if self.cycle_weeks is None:
@@ -538,6 +615,7 @@ class ProblemBuilder:
         return tuple(Day(7 * w + d, w, d) for w in range(self.cycle_weeks) for d in range(7))
 
     def _freeze_stop(self, s: _StopDraft) -> Stop:
+        who = f"stop '{s.id}'"
         if s.patterns is not None:
             patterns = tuple(Pattern(p) for p in s.patterns)
             visits = len(s.patterns[0])
@@ -547,17 +625,102 @@ class ProblemBuilder:
             weekdays = s.weekdays
             if s.any_weekday:  # no weekdays given: those the vans work
                 weekdays = tuple(sorted({d for v in self._vans for d in v.weekdays}))
-            patterns = tuple(
-                Pattern(frozenset(7 * (phase + k * s.frequency) + w for k in range(visits)), w, phase)
-                for w in weekdays
-                for phase in (range(s.frequency) if s.first_week is None else [s.first_week - 1])
-            )
+            if s.preferred is not None and s.preferred not in {d for v in self._vans for d in v.weekdays}:
+                msg = f"{who}: preferred weekday {WEEKDAYS[s.preferred]} is a weekday no van works"
+                raise ProblemError(msg)
+            patterns = timetable_patterns(weekdays, s.frequency, self.cycle_weeks, s.first_week)
             s = _StopDraft(**{**s.__dict__, "weekdays": weekdays})
+        demand = s.demand
+        if any(v.max_stops is not None for v in self._vans):
+            if s.demand:
+                msg = f"{who}: a demand of {s.demand} cannot be combined with vans' max_stops (one unit per stop)"
+                raise ProblemError(msg)
+            demand = 1
         return Stop(
             id=s.id, name=s.name, location=s.location, duration=s.duration, visits=visits, patterns=patterns,
             frequency_weeks=s.frequency, weekdays=s.weekdays, time_windows=s.windows, population=s.population,
-            demand=s.demand, outreach=s.outreach, required=s.required,
+            demand=demand, outreach=s.outreach, required=s.required, frequency_options=s.options,
+            min_weeks_between_visits=s.min_weeks, preferred_weekday=s.preferred, same_run=s.same_run,
         )  # fmt: skip
+
+
+def timetable_patterns(
+    weekdays: Iterable[int], frequency: int, cycle_weeks: int, first_week: int | None = None
+) -> tuple[Pattern, ...]:
+    """A timetable stop's patterns: each allowed weekday, every ``frequency`` weeks from each phase (or ``first_week``)."""
+    visits = cycle_weeks // frequency
+    return tuple(
+        Pattern(frozenset(7 * (phase + k * frequency) + w for k in range(visits)), w, phase)
+        for w in weekdays
+        for phase in (range(frequency) if first_week is None else [first_week - 1])
+    )
+
+
+def _check_groups(stops: list[Stop]) -> None:
+    """Stops on the same run: at least two, one frequency, a common pattern, time windows on the first only."""
+    groups: dict[str, list[Stop]] = {}
+    for stop in stops:
+        if stop.same_run is not None:
+            groups.setdefault(stop.same_run, []).append(stop)
+    for label, members in groups.items():
+        who = f"same_run '{label}'"
+        if len(members) < 2:
+            msg = f"stop '{members[0].id}': {who} has no other stop; expected two or more stops with this label"
+            raise ProblemError(msg)
+        if len({m.frequency_weeks for m in members}) > 1 or len({m.visits for m in members}) > 1:
+            msg = f"stop '{members[1].id}': {who} mixes frequencies; expected every stop of a run at one frequency"
+            raise ProblemError(msg)
+        if not frozenset.intersection(*(frozenset(p.days for p in m.patterns) for m in members)):
+            msg = f"stop '{members[1].id}': {who} has no weekday and week that every stop of it allows"
+            raise ProblemError(msg)
+        windowed = [m.id for m in members[1:] if m.time_windows]
+        if windowed:
+            msg = f"stop '{windowed[0]}': {who}: only the first stop of a same-run group may have a time window"
+            raise ProblemError(msg)
+
+
+def with_frequencies(problem: PlanProblem, frequencies: Mapping[str, int]) -> PlanProblem:
+    """The same request with some stops visited at another frequency (their weekdays kept), e.g. by the service objective.
+
+    Raises
+    ------
+    ProblemError
+        For a frequency that is not one of the stop's options.
+    """
+    if problem.cycle_weeks is None:
+        msg = "only a timetable has visit frequencies"
+        raise ProblemError(msg)
+    stops = []
+    for stop in problem.stops:
+        f = frequencies.get(stop.id, stop.frequency_weeks)
+        if f != stop.frequency_weeks and f is not None:
+            if f not in stop.frequency_options:
+                msg = f"stop '{stop.id}': every {f} weeks is not one of its frequency options {list(stop.frequency_options)}"
+                raise ProblemError(msg)
+            weekdays = sorted({p.weekday for p in stop.patterns if p.weekday is not None})
+            patterns = timetable_patterns(weekdays, f, problem.cycle_weeks)
+            stop = replace(stop, frequency_weeks=f, visits=problem.cycle_weeks // f, patterns=patterns)
+        stops.append(stop)
+    return replace(problem, stops=tuple(stops))
+
+
+def limit_stops(problem: PlanProblem, most: int) -> PlanProblem:
+    """The same request with every run limited to ``most`` stops (one unit of demand per stop against the vans).
+
+    Raises
+    ------
+    ProblemError
+        If stops carry another demand, or vans another capacity.
+    """
+    if any(s.demand not in (0, 1) for s in problem.stops) or any(
+        v.capacity is not None and v.max_stops is None for v in problem.vans
+    ):
+        msg = "a limit on stops per run cannot be combined with loads and capacities"
+        raise ProblemError(msg)
+    vans = tuple(replace(v, max_stops=min(most, v.max_stops or most), capacity=min(most, v.max_stops or most))
+                 for v in problem.vans)  # fmt: skip
+    stops = tuple(replace(s, demand=1) for s in problem.stops)
+    return replace(problem, vans=vans, stops=stops)
 
 
 def unservable_reason(problem: PlanProblem, stop: Stop) -> Reason | None:

@@ -15,7 +15,11 @@ of one of its allowed patterns (the same weekday every ``f`` weeks in a
 timetable) and at the same clock time when the request asks; every stop either
 served or listed as unserved with a reason, every required stop served; the
 timetable entries match the visits; distances and drive times recomputed from
-the matrices. The result is a list of sentences naming the run, stop or van;
+the matrices; at most ``max_stops`` stops on a van's run; at least
+``min_weeks_between_visits`` between two visits of a stop (around the cycle too);
+stops of one ``same_run`` group all served or all not, on the same runs, one
+after the other. A preferred weekday is a wish, not a constraint:
+:func:`preferences_kept` counts the ones kept. The result is a list of sentences naming the run, stop or van;
 an empty list means the solution is valid.
 """
 
@@ -30,7 +34,7 @@ from ..clock import WEEKDAYS, format_clock
 from .problem import Day, PlanProblem, Stop, Van
 from .solution import Run, Solution
 
-__all__ = ["EXACT", "Tolerance", "check_solution"]
+__all__ = ["EXACT", "Tolerance", "check_solution", "preferences_kept"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +80,38 @@ def check_solution(solution: Solution, *, tolerance: Tolerance = EXACT) -> list[
     )
     for i, stop in enumerate(p.stops):
         out.extend(_stop_problems(solution, stop, sorted(visits_of.get(i, [])), tolerance))
+    out.extend(_group_problems(solution, set(visits_of)))
     return out
+
+
+def preferences_kept(solution: Solution) -> tuple[int, int]:
+    """(kept, asked): served stops with a preferred weekday, and how many are visited on it."""
+    p = solution.problem
+    asked = [a for a in solution.assignments.values() if p.stops[a.stop_index].preferred_weekday is not None]
+    kept = sum(1 for a in asked if a.weekday == p.stops[a.stop_index].preferred_weekday)
+    return kept, len(asked)
+
+
+def _group_problems(solution: Solution, visited: set[int]) -> Iterator[str]:
+    """Stops of a same-run group: all served or none, and on every run one of them is on, all of them, in a row."""
+    p = solution.problem
+    groups: dict[str, list[int]] = {}
+    for i, stop in enumerate(p.stops):
+        if stop.same_run is not None:
+            groups.setdefault(stop.same_run, []).append(i)
+    for label, members in groups.items():
+        served = {i for i in members if i in visited}
+        if served and len(served) != len(members):
+            missing = ", ".join(p.stops[i].name for i in members if i not in served)
+            yield f"same-run stops '{label}': {missing} not served while the others are"
+            continue
+        for n, run in enumerate(solution.runs, start=1):
+            at = [k for k, v in enumerate(run.visits) if v.stop_index in members]
+            if at and (len(at) != len(members) or at[-1] - at[0] != len(at) - 1):
+                yield (
+                    f"run {n} (van {run.van}, {run.day.label}): same-run stops '{label}' are not all on it "
+                    "one after the other"
+                )
 
 
 def _run_problems(p: PlanProblem, van: Van, run: Run, where: str, tol: Tolerance) -> list[str]:
@@ -166,7 +201,9 @@ def _total_problems(p: PlanProblem, van: Van, run: Run, where: str, tol: Toleran
     places = [van.depot, *(p.stops[v.stop_index].location for v in run.visits), van.depot]
     legs = list(pairwise(places))
     load = sum(p.stops[v.stop_index].demand for v in run.visits)
-    if van.capacity is not None and load > van.capacity:
+    if van.max_stops is not None and len(run.visits) > van.max_stops:
+        yield f"{where}: {len(run.visits)} stops; the van's limit is {van.max_stops} per run"
+    elif van.capacity is not None and load > van.capacity:
         yield f"{where}: load {load} exceeds the capacity {van.capacity}"
     distance = sum(float(p.km[a, b]) for a, b in legs)
     if tol.total_differs(run.distance_km, distance):
@@ -199,11 +236,26 @@ def _stop_problems(
     if p.same_time and len({(round(a, 6), round(d, 6)) for _, a, d in got}) > 1:
         times = ", ".join(f"{_fmt(a)}-{_fmt(d)}" for _, a, d in got)
         yield f"{label}: visited at different times ({times}); expected the same time every visit"
+    yield from _gap_problems(p, stop, days, label)
     entry = solution.assignments.get(stop.id)
     if entry is None:
         yield f"{label}: served but has no timetable entry"
     elif tuple(days) != entry.days or (p.same_time and abs(entry.arrive - got[0][1]) > tol.minutes):
         yield f"{label}: its timetable entry does not match its visits"
+
+
+def _gap_problems(p: PlanProblem, stop: Stop, days: list[int], label: str) -> Iterator[str]:
+    """At least ``min_weeks_between_visits`` weeks between visits, around the cycle too."""
+    if stop.min_weeks_between_visits is None or len(days) < 2 or p.cycle_weeks is None:
+        return
+    horizon = 7 * p.cycle_weeks
+    ordered = sorted(days)
+    gaps = [b - a for a, b in pairwise(ordered)] + [ordered[0] + horizon - ordered[-1]]
+    if min(gaps) < 7 * stop.min_weeks_between_visits:
+        yield (
+            f"{label}: visits {min(gaps)} days apart; expected at least {stop.min_weeks_between_visits} weeks "
+            "between visits"
+        )
 
 
 def _why(days: tuple[Day, ...], stop: Stop, visited: list[int]) -> str:

@@ -1,5 +1,10 @@
 """Solve a plan request: periodic search, then clock times, then the :class:`~.solution.Solution`.
 
+Around the search: ``balance`` becomes a limit on stops per run derived from
+the fleet (:func:`balanced`); stops with a preferred weekday are first kept to
+it, and those that then find no room are planned again on any allowed weekday
+(:func:`prefer`); same-run groups are solved as one stop each (:mod:`.groups`).
+
 :func:`solve` is the planner; :func:`solve_baseline` is the naive method
 (balance the visits over the days, then route each day with PyVRP) kept for
 comparison in the benchmarks.
@@ -7,17 +12,21 @@ comparison in the benchmarks.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from ..errors import ProblemError
 from ._compiled import Compiled
+from .builder import limit_stops
+from .groups import merge_groups, split_solution
 from .problem import PlanProblem, Reason, UnservedCode
 from .search import Progress, SearchParams, SearchState, baseline, search
 from .solution import Assignment, Lunch, Run, Solution, SolveStats, Unserved, Visit
 from .timetable import RunSpec, RunTimes, align
 
-__all__ = ["solve", "solve_baseline"]
+__all__ = ["balanced", "prefer", "solve", "solve_baseline"]
 
 VAN_TIME = UnservedCode.VAN_TIME
 
@@ -72,12 +81,54 @@ def solve(
     ('Tue', (1, 2), 1)
     """
     _check_args(time_limit, time_step)
+    if problem.balance:
+        problem = balanced(problem)
+    wishes = {s.id for s in problem.stops if s.preferred_weekday is not None and s.id not in problem.unservable}
+    if not wishes:
+        return _solve_grouped(problem, time_limit, seed, time_step, params, progress)
+    first = _solve_grouped(prefer(problem, wishes), 0.6 * time_limit, seed, time_step, params, progress)
+    missed = {u.stop for u in first.unserved} & wishes
+    if not missed:
+        return first
+    second = _solve_grouped(prefer(problem, wishes - missed), 0.4 * time_limit, seed, time_step, params, progress)
+    return max((first, second), key=lambda s: (s.population_served, -s.distance_km))
+
+
+def balanced(problem: PlanProblem) -> PlanProblem:
+    """The request with every run limited to one stop more than the visits per van-day (``balance``)."""
+    groups: dict[str, int] = {}
+    for s in problem.stops:
+        if s.same_run is not None:
+            groups[s.same_run] = groups.get(s.same_run, 0) + 1
+    most = max(math.ceil(problem.visits / max(problem.van_days, 1)) + 1, *groups.values(), 1)
+    return limit_stops(problem, most)
+
+
+def prefer(problem: PlanProblem, stops: set[str]) -> PlanProblem:
+    """The request with the given stops kept to their preferred weekday (their other patterns dropped)."""
+    out = []
+    for s in problem.stops:
+        if s.id in stops:
+            kept = tuple(p for p in s.patterns if p.weekday == s.preferred_weekday)
+            s = replace(s, patterns=kept or s.patterns)
+        out.append(s)
+    return replace(problem, stops=tuple(out))
+
+
+def _solve_grouped(
+    problem: PlanProblem, time_limit: float, seed: int, time_step: float | None, params: SearchParams | None,
+    progress: Callable[[Progress], None] | None,
+) -> Solution:  # fmt: skip
+    """Solve, with each same-run group as one stop (see :mod:`.groups`)."""
+    merged = merge_groups(problem)
+    target = problem if merged is None else merged.problem
     started = time.perf_counter()
-    active = [i for i, s in enumerate(problem.stops) if s.id not in problem.unservable]
-    cp = Compiled(problem, active)
+    active = [i for i, s in enumerate(target.stops) if s.id not in target.unservable]
+    cp = Compiled(target, active)
     state = search(cp, time_limit=time_limit, seed=seed, params=params, progress=progress)
-    step = (5.0 if problem.timetable else 0.0) if time_step is None else time_step
-    return _plan(problem, cp, state, "periodic", started, seed, time_limit, step)
+    step = (5.0 if target.timetable else 0.0) if time_step is None else time_step
+    solution = _plan(target, cp, state, "periodic", started, seed, time_limit, step)
+    return solution if merged is None else split_solution(merged, solution)
 
 
 def solve_baseline(problem: PlanProblem, *, time_limit: float = 60.0, seed: int = 0) -> Solution:

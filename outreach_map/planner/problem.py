@@ -42,6 +42,7 @@ __all__ = [
     "CIRCUITY",
     "DEFAULT_BREAK_MINUTES",
     "DEFAULT_BREAK_WINDOW",
+    "DEFAULT_PROXY",
     "DEFAULT_SHIFT_END",
     "DEFAULT_SHIFT_START",
     "DEFAULT_WEEKDAYS",
@@ -51,6 +52,7 @@ __all__ = [
     "Location",
     "Pattern",
     "PlanProblem",
+    "ProxyModel",
     "Reason",
     "Stop",
     "TimeWindow",
@@ -230,6 +232,15 @@ class Stop:
     required
         A required stop must be served (benchmarks); otherwise stops are chosen
         to maximise population served when vans are short.
+    frequency_options
+        Frequencies (weeks) the stop may be visited at, its own included; the
+        ``service`` objective raises the frequency within them (timetables only).
+    min_weeks_between_visits
+        Fewest weeks between two visits of the stop (timetables; ``None``: no limit).
+    preferred_weekday
+        A weekday the stop would rather be visited on (kept where the vans allow it).
+    same_run
+        Stops with the same label are visited together, one after the other, on the same run.
     """
 
     id: str
@@ -245,6 +256,10 @@ class Stop:
     demand: int = 0
     outreach: bool = False
     required: bool = False
+    frequency_options: tuple[int, ...] = ()
+    min_weeks_between_visits: int | None = None
+    preferred_weekday: int | None = None
+    same_run: str | None = None
 
     def __post_init__(self) -> None:
         if not self.patterns:
@@ -277,6 +292,9 @@ class Van:
     max_duration
         Limit on a run's duration from departure to return, including visits,
         waiting and the break (``None`` for none beyond the shift).
+    max_stops
+        Most stops on one run (``None`` for no limit); enforced as a capacity
+        with one unit of demand per visit.
     """
 
     id: str
@@ -290,6 +308,7 @@ class Van:
     weekdays: tuple[int, ...] = ()
     capacity: int | None = None
     max_duration: float | None = None
+    max_stops: int | None = None
 
     @property
     def available_minutes(self) -> float:
@@ -300,6 +319,33 @@ class Van:
         if self.max_duration is not None:
             limits.append(self.max_duration)
         return min(limits) - self.break_minutes
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyModel:
+    """The proxy travel model: road distance = straight line x ``detour``, driven at ``speed_kmh`` (approximate)."""
+
+    detour: float = CIRCUITY
+    speed_kmh: float = LOCAL_SPEED_KMH
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.detour) and 1.0 <= self.detour <= 3.0):
+            msg = f"detour factor {self.detour}; expected a number from 1 to 3 (road distance / straight line)"
+            raise ProblemError(msg)
+        if not (math.isfinite(self.speed_kmh) and 5.0 <= self.speed_kmh <= 130.0):
+            msg = f"speed {self.speed_kmh} km/h; expected 5 to 130"
+            raise ProblemError(msg)
+
+    @property
+    def source(self) -> str:
+        return f"proxy model: straight line x {self.detour:g} at {self.speed_kmh:g} km/h (approximate)"
+
+    def travel(self) -> TravelFunction:
+        return straight_line_travel(circuity=self.detour, speed_kmh=self.speed_kmh)
+
+
+#: The proxy model with the measured figures.
+DEFAULT_PROXY = ProxyModel()
 
 
 @dataclass(frozen=True, eq=False)
@@ -323,6 +369,11 @@ class PlanProblem:
         ``strict=False``; a strict build raises instead).
     network
         Where the travel times come from, and whether they are approximate.
+    proxy
+        The proxy travel model the matrices come from, if they do (a checker recomputes them from it).
+    balance
+        Spread the work evenly over the vans and days: the engine limits every run to a few
+        more stops than the visits per van-day (written on the vans as ``max_stops``).
     """
 
     name: str
@@ -338,6 +389,8 @@ class PlanProblem:
     unservable: Mapping[str, Reason] = field(default_factory=dict)
     network_source: str = "unspecified"
     approximate: bool = True
+    proxy: ProxyModel | None = None
+    balance: bool = False
 
     def __post_init__(self) -> None:
         n = len(self.locations)
@@ -376,6 +429,16 @@ class PlanProblem:
     @property
     def timetable(self) -> bool:
         return self.cycle_weeks is not None
+
+    @property
+    def van_days(self) -> int:
+        """Days worked by all the vans over the horizon."""
+        return sum(len(v.days) for v in self.vans)
+
+    @property
+    def visits(self) -> int:
+        """Visits asked for over the horizon (every stop at its frequency)."""
+        return sum(s.visits for s in self.stops)
 
 
 #: Builds the (minutes, km) matrices over a list of locations.

@@ -11,30 +11,46 @@ time (the file rounds times to the minute) and 2% on totals.
 from __future__ import annotations
 
 from ..clock import WEEKDAYS, clock
+from ..errors import ProblemError
 from ..planner.builder import ProblemBuilder
 from ..planner.check import Tolerance, check_solution
-from ..planner.problem import PLANNER_DEFAULTS, Location, PlanProblem, TravelFunction, road_travel
+from ..planner.problem import PLANNER_DEFAULTS, Location, PlanProblem, ProxyModel, TravelFunction, road_travel
 from ..planner.solution import Assignment, Lunch, Run, Solution, SolveStats, Unserved, Visit
 from ..traveltime import TravelTimes
 from .model import Run as TimetableRun
 from .model import Timetable
 
-__all__ = ["FILE_TOLERANCE", "check_timetable"]
+__all__ = ["FILE_TOLERANCE", "check_timetable", "travel_of"]
 
 #: Times in the file are whole minutes: one minute per time; totals (drive, distance) within 2%.
 FILE_TOLERANCE = Tolerance(minutes=1.0, relative=0.02)
 
 
-def check_timetable(timetable: Timetable, times: TravelTimes) -> list[str]:
+def check_timetable(timetable: Timetable, times: TravelTimes | None) -> list[str]:
     """Every violated constraint of a published timetable, as sentences naming the run, stop or van.
+
+    A timetable planned on the proxy model is checked on the same model (its
+    detour factor and speed are in the file); any other on the road network of ``times``.
 
     Raises
     ------
     ProblemError
         If the vans or stops themselves cannot make a plan request (e.g. a
-        lunch break that does not fit its window within the shift).
+        lunch break that does not fit its window within the shift), or a
+        timetable planned on roads is given no road network.
     """
-    return check_solution(solution_of(timetable, road_travel(times)), tolerance=FILE_TOLERANCE)
+    return check_solution(solution_of(timetable, travel_of(timetable, times)), tolerance=FILE_TOLERANCE)
+
+
+def travel_of(timetable: Timetable, times: TravelTimes | None) -> TravelFunction:
+    """The travel times a timetable was planned on: its proxy model, or the road network of ``times``."""
+    network = timetable.network
+    if network.detour is not None and network.speed_kmh is not None:
+        return ProxyModel(network.detour, network.speed_kmh).travel()
+    if times is None:
+        msg = f"timetable '{timetable.plan_id}' was planned on a road network ({network.source}); give one to check it"
+        raise ProblemError(msg)
+    return road_travel(times)
 
 
 def problem_of(timetable: Timetable, travel: TravelFunction) -> PlanProblem:
@@ -47,12 +63,13 @@ def problem_of(timetable: Timetable, travel: TravelFunction) -> PlanProblem:
         builder.add_van(
             van.id, depot=depot, name=van.name, shift_start=van.shift_start, shift_end=van.shift_end,
             break_minutes=float(van.break_minutes or 0.0), break_window=van.break_window or PLANNER_DEFAULTS.lunch_window,
-            weekdays=van.weekdays or WEEKDAYS,
+            weekdays=van.weekdays or WEEKDAYS, max_stops=van.max_stops,
         )  # fmt: skip
     for s in timetable.stops:
         builder.add_stop(
             s.id, name=s.name, lat=s.lat, lon=s.lon, duration=s.duration_min, frequency_weeks=s.frequency_weeks,
-            population=s.population,
+            population=s.population, min_weeks_between_visits=s.min_weeks_between_visits,
+            preferred_weekday=s.preferred_weekday, same_run=s.same_run,
         )  # fmt: skip
     return builder.build(
         travel=travel, network_source=timetable.network.source, approximate=timetable.network.approximate

@@ -159,7 +159,7 @@ class Place:
 
 @dataclass(frozen=True, slots=True)
 class Van:
-    """A van: its depot, shift (``HH:MM``), lunch break and working weekdays (``None``: not given)."""
+    """A van: its depot, shift (``HH:MM``), lunch break, working weekdays and most stops per run (``None``: not given)."""
 
     id: str
     depot: Place
@@ -169,9 +169,11 @@ class Van:
     break_minutes: float | None = None
     break_window: str | None = None
     weekdays: tuple[str, ...] | None = None
+    max_stops: int | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
-    _KEYS = ("id", "name", "depot", "shift_start", "shift_end", "break_minutes", "break_window", "weekdays")
+    _KEYS = ("id", "name", "depot", "shift_start", "shift_end", "break_minutes", "break_window", "weekdays",
+             "max_stops")  # fmt: skip
 
     @classmethod
     def from_json(cls, r: _Reader) -> Van:
@@ -183,16 +185,15 @@ class Van:
             id=r.value("id", str), depot=Place.from_json(r.table("depot")), shift_start=str(r.clock("shift_start")),
             shift_end=r.clock("shift_end", required=False), name=r.optional("name", str),
             break_minutes=r.optional("break_minutes", _NUMBER), break_window=window, weekdays=r.weekdays("weekdays"),
-            extra=r.extra(cls._KEYS),
+            max_stops=_positive(r, "max_stops"), extra=r.extra(cls._KEYS),
         )  # fmt: skip
 
     def to_json(self) -> Json:
         out = _put({"id": self.id}, name=self.name)
         out |= {"depot": self.depot.to_json(), "shift_start": self.shift_start, "shift_end": self.shift_end}
         weekdays = None if self.weekdays is None else list(self.weekdays)
-        return _put(out, break_minutes=self.break_minutes, break_window=self.break_window, weekdays=weekdays) | dict(
-            self.extra
-        )
+        out = _put(out, break_minutes=self.break_minutes, break_window=self.break_window, weekdays=weekdays)
+        return _put(out, max_stops=self.max_stops) | dict(self.extra)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +209,11 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class Stop:
-    """A stop of the timetable; ``entry`` is its timetable entry when it is served (and the file says so)."""
+    """A stop of the timetable; ``entry`` is its timetable entry when it is served (and the file says so).
+
+    ``min_weeks_between_visits``, ``preferred_weekday`` and ``same_run`` are the request's wishes for
+    the stop, kept so that the checker can hold the timetable to them.
+    """
 
     id: str
     name: str
@@ -220,10 +225,14 @@ class Stop:
     entry: Entry | None = None
     outreach: bool | None = None
     outreach_weeks: tuple[int, ...] = ()
+    min_weeks_between_visits: int | None = None
+    preferred_weekday: str | None = None
+    same_run: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     _KEYS = ("id", "name", "lat", "lon", "frequency_weeks", "duration_min", "population", "outreach",
-             "weekday", "weeks", "arrive", "depart", "van", "outreach_weeks")  # fmt: skip
+             "weekday", "weeks", "arrive", "depart", "van", "outreach_weeks", "min_weeks_between_visits",
+             "preferred_weekday", "same_run")  # fmt: skip
 
     @classmethod
     def from_json(cls, r: _Reader, cycle_weeks: int) -> Stop:
@@ -234,7 +243,10 @@ class Stop:
             id=r.value("id", str), name=r.value("name", str), lat=r.value("lat", _NUMBER), lon=r.value("lon", _NUMBER),
             frequency_weeks=frequency, duration_min=r.value("duration_min", _NUMBER),
             population=r.value("population", int), entry=_entry(r, cycle_weeks), outreach=r.optional("outreach", bool),
-            outreach_weeks=_weeks(r, "outreach_weeks", cycle_weeks, required=False), extra=r.extra(cls._KEYS),
+            outreach_weeks=_weeks(r, "outreach_weeks", cycle_weeks, required=False),
+            min_weeks_between_visits=_positive(r, "min_weeks_between_visits"),
+            preferred_weekday=r.weekday("preferred_weekday") if r.has("preferred_weekday") else None,
+            same_run=r.optional("same_run", str), extra=r.extra(cls._KEYS),
         )  # fmt: skip
 
     def to_json(self) -> Json:
@@ -247,7 +259,16 @@ class Stop:
             _put(out, weekday=e.weekday, weeks=list(e.weeks), arrive=e.arrive, depart=e.depart, van=e.van)
         if self.outreach_weeks:
             out["outreach_weeks"] = list(self.outreach_weeks)
+        _put(out, min_weeks_between_visits=self.min_weeks_between_visits, preferred_weekday=self.preferred_weekday,
+             same_run=self.same_run)  # fmt: skip
         return out | dict(self.extra)
+
+
+def _positive(r: _Reader, name: str) -> int | None:
+    value = r.optional(name, int)
+    if value is not None and value < 1:
+        raise r.fail(name, f"{value}; expected a whole number, 1 or more")
+    return None if value is None else int(value)
 
 
 def _weeks(r: _Reader, name: str, cycle_weeks: int, *, required: bool = True) -> tuple[int, ...]:
@@ -393,10 +414,25 @@ class Unserved:
 
 @dataclass(frozen=True, slots=True)
 class Network:
-    """Where the travel times came from, and whether they are approximate."""
+    """Where the travel times came from, and whether they are approximate.
+
+    For the proxy model (any area: straight line x ``detour`` at ``speed_kmh``) both figures are kept,
+    so the checker recomputes the same travel times without a road network.
+    """
 
     source: str
     approximate: bool
+    detour: float | None = None
+    speed_kmh: float | None = None
+
+    @property
+    def proxy(self) -> bool:
+        """Whether the travel times come from the proxy model rather than a road network."""
+        return self.detour is not None and self.speed_kmh is not None
+
+    def to_json(self) -> Json:
+        return _put({"source": self.source, "approximate": self.approximate}, model="proxy" if self.proxy else None,
+                    detour=self.detour, speed_kmh=self.speed_kmh)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -559,7 +595,7 @@ class Timetable:
             "plan_id": self.plan_id, "cycle_weeks": self.cycle_weeks, "start_date": self.start_date.isoformat(),
             "vans": [v.to_json() for v in self.vans], "stops": [s.to_json() for s in self.stops],
             "runs": [r.to_json() for r in self.runs], "unserved": [u.to_json() for u in self.unserved],
-            "network": {"source": self.network.source, "approximate": self.network.approximate},
+            "network": self.network.to_json(),
         }  # fmt: skip
         if self.outreach is not None:
             out["outreach"] = self.outreach.to_json()
@@ -586,4 +622,10 @@ def _cycle(r: _Reader) -> tuple[int, date]:
 
 def _network(r: _Reader) -> Network:
     table = r.table("network")
-    return Network(table.value("source", str), table.value("approximate", bool))
+    model = table.optional("model", str)
+    if model not in (None, "proxy", "roads"):
+        raise table.fail("model", f"{model!r}; expected proxy or roads")
+    detour = speed = None
+    if model == "proxy":
+        detour, speed = float(table.value("detour", _NUMBER)), float(table.value("speed_kmh", _NUMBER))
+    return Network(table.value("source", str), table.value("approximate", bool), detour, speed)

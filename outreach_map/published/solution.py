@@ -59,14 +59,29 @@ def timetable_of(
         plan_id=plan_id, cycle_weeks=p.cycle_weeks, start_date=p.start_date, vans=_vans(p),
         stops=tuple(_stop(solution, i, sorted(outreach_weeks.get(s.id, []))) for i, s in enumerate(p.stops)), runs=runs,
         unserved=tuple(Unserved(u.stop, u.reason, u.code) for u in solution.unserved),
-        network=Network(p.network_source, p.approximate), outreach=outreach,
+        network=_network(p), outreach=outreach,
         totals=Totals(
             round(solution.distance_km, 1), round(solution.drive_min, 1), round(solution.van_minutes, 1),
             solution.population_served, solution.population_total,
         ),
         generated=(generated or datetime.now(UTC)).replace(microsecond=0).isoformat(),
         solver=SolverInfo(solution.stats.method, solution.stats.seed, round(solution.stats.runtime, 1)),
+        extra={"service": _service(solution)},
     )  # fmt: skip
+
+
+def _network(p: PlanProblem) -> Network:
+    if p.proxy is None:
+        return Network(p.network_source, p.approximate)
+    return Network(p.network_source, True, p.proxy.detour, p.proxy.speed_kmh)
+
+
+def _service(solution: Solution) -> dict[str, int]:
+    """What the timetable gives: visits and people-visits per cycle, van-days used of the fleet's."""
+    p = solution.problem
+    visits = sum(len(a.days) for a in solution.assignments.values())
+    people = sum(p.stops[a.stop_index].population * len(a.days) for a in solution.assignments.values())
+    return {"visits": visits, "people_visits": people, "van_days_used": len(solution.runs), "van_days": p.van_days}
 
 
 def _in_order(solution: Solution) -> list[SolvedRun]:
@@ -84,7 +99,7 @@ def _vans(p: PlanProblem) -> tuple[Van, ...]:
             id=v.id, depot=_place(p, v.depot), shift_start=format_clock(v.shift_start),
             shift_end=None if v.shift_end is None else format_clock(v.shift_end), name=v.name,
             break_minutes=v.break_minutes, break_window=str(v.break_window),
-            weekdays=tuple(WEEKDAYS[d] for d in v.weekdays),
+            weekdays=tuple(WEEKDAYS[d] for d in v.weekdays), max_stops=v.max_stops,
         )
         for v in p.vans
     )  # fmt: skip
@@ -102,7 +117,8 @@ def _stop(solution: Solution, index: int, outreach_weeks: list[int]) -> Stop:
     return Stop(
         id=s.id, name=s.name, lat=place.lat, lon=place.lon, frequency_weeks=s.frequency_weeks or 1,
         duration_min=s.duration, population=s.population, entry=entry, outreach=bool(outreach_weeks),
-        outreach_weeks=tuple(outreach_weeks),
+        outreach_weeks=tuple(outreach_weeks), min_weeks_between_visits=s.min_weeks_between_visits,
+        preferred_weekday=None if s.preferred_weekday is None else WEEKDAYS[s.preferred_weekday], same_run=s.same_run,
     )  # fmt: skip
 
 

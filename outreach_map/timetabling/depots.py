@@ -1,4 +1,4 @@
-"""Depots from the data: the market-town libraries the vans leave from.
+"""Depots from the data: the market-town libraries the vans leave from, or any library by name.
 
 A depot is named by its town (``daventry``); it is the open, public static
 library of the directory nearest the centre of a town of the core area, within
@@ -12,7 +12,7 @@ from ..dataset import Dataset
 from ..geodesy import straight_line_m
 from ..planner.problem import Location
 
-__all__ = ["DEPOT_RADIUS_KM", "market_town_depots"]
+__all__ = ["DEPOT_RADIUS_KM", "depot_choices", "market_town_depots"]
 
 #: How far from a town's centre its library may be to serve as the town's depot.
 DEPOT_RADIUS_KM = 2.0
@@ -40,3 +40,14 @@ def market_town_depots(data: Dataset) -> dict[str, Location]:
             _, library = min(near, key=lambda item: item[0])
             depots[town.id] = Location(f"{town.id}-library", library.service.name, library.lat, library.lon)
     return depots
+
+
+def depot_choices(data: Dataset) -> dict[str, Location]:
+    """What a van's depot may name: the market towns (:func:`market_town_depots`), then every open, public library
+    of the data by its name."""
+    choices = market_town_depots(data)
+    for point in data.directory.points_of(["library"], include_confidential=False):
+        if point.is_open:
+            choices.setdefault(point.service.name, Location(f"library:{point.id}", point.service.name, point.lat,
+                                                           point.lon))  # fmt: skip
+    return choices

@@ -9,7 +9,8 @@ leave stops the published timetable serves unserved (see
 - ``"day"``: it keeps its weekday and weeks, the time may move;
 - ``"none"``: everything may move.
 
-A stop is locked only if it is still asked for at the same frequency.
+A stop is locked only if it is still asked for at the same frequency (or, with
+the ``service`` objective, that frequency is still one of its options).
 """
 
 from __future__ import annotations
@@ -47,12 +48,20 @@ def locked_entries(locked: Timetable | None, lock: str) -> dict[str, Stop]:
     return {s.id: s for s in locked.served_stops}
 
 
-def lock_stop(choice: StopChoice, old: Stop | None, lock: str) -> StopChoice:
-    """A stop choice with its published weekday (and, at ``"time"``, its arrival) when it is locked."""
-    if old is None or old.entry is None or old.frequency_weeks != choice.frequency_weeks:
+def lock_stop(choice: StopChoice, old: Stop | None, lock: str, *, with_time: bool = True) -> StopChoice:
+    """A stop choice with its published weekday, frequency (and, at ``"time"``, its arrival) when it is locked.
+
+    A stop is locked if it is asked for at its published frequency, or (``service``) that frequency is one
+    of its options. ``with_time=False`` keeps the time free (the later stops of a same-run group, whose
+    times follow the first's).
+    """
+    if old is None or old.entry is None:
         return choice
-    windows = (f"{old.entry.arrive}-{old.entry.arrive}",) if lock == "time" else choice.time_windows
-    return replace(choice, weekdays=(old.entry.weekday,), time_windows=windows)
+    if old.frequency_weeks != choice.frequency_weeks and old.frequency_weeks not in choice.frequency_options:
+        return choice
+    timed = lock == "time" and with_time
+    windows = (f"{old.entry.arrive}-{old.entry.arrive}",) if timed else choice.time_windows
+    return replace(choice, weekdays=(old.entry.weekday,), time_windows=windows, frequency_weeks=old.frequency_weeks)
 
 
 def lock_weeks(problem: PlanProblem, previous: Mapping[str, Stop]) -> PlanProblem:

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 
 from ..dataset import Dataset
 from ..planner import PlanProblem, Progress, Solution, solve
+from ..planner.service import solve_for_service
 from ..published import Timetable, timetable_of
 from ..traveltime import TravelTimes
 from .build import build_problem
 from .changes import timetable_changes
 from .locks import LOCK_LEVELS, LockLevel
 from .outreach import assign_outreach
+from .repair import repair
 from .request import TimetableRequest
 
 __all__ = ["Attempt", "MadeTimetable", "SearchOptions", "make_timetable"]
@@ -58,12 +60,14 @@ class MadeTimetable:
     lock: LockLevel
     changes: tuple[str, ...] | None = None
     compared_with: str | None = None
+    objective: str = "driving"
+    repaired: bool = False
 
 
 def make_timetable(
     request: TimetableRequest,
     data: Dataset,
-    times: TravelTimes,
+    times: TravelTimes | None,
     *,
     locked: Timetable | None = None,
     plan_id: str | None = None,
@@ -73,9 +77,14 @@ def make_timetable(
 ) -> MadeTimetable:
     """Plan a timetable for a request, keeping the entries of ``locked`` where possible.
 
-    With a locked (published) timetable, its entries first keep weekday, weeks
-    and time; if that leaves any stop it serves unserved, they keep weekday
-    and weeks; if still, everything is planned afresh.
+    With a locked (published) timetable, the published runs are first repaired
+    (:func:`~.repair.repair`: only the stops that changed change, no other
+    visit moves); if a new stop fits nowhere, the entries keep weekday, weeks
+    and time in a re-plan; if that leaves any stop it serves unserved, they
+    keep weekday and weeks; if still, everything is planned afresh. The request's objective
+    is ``driving`` (:func:`~outreach_map.planner.solve`) or ``service``
+    (:func:`~outreach_map.planner.service.solve_for_service`; locked entries keep their frequency).
+    ``times`` may be ``None`` for a request on the proxy model.
 
     Parameters
     ----------
@@ -96,16 +105,30 @@ def make_timetable(
     served_before = {s.id for s in locked.served_stops} if locked else set()
     relaxed: tuple[LockLevel, int] | None = None
     levels: tuple[LockLevel, ...] = LOCK_LEVELS if locked else ("none",)
+    lock: LockLevel = "none"
+    repaired = None
+    if locked is not None:  # first the smallest change: the published runs, with only the changed stops changed
+        problem = build_problem(request, data, times, locked=None, lock="none")
+        repaired = repair(problem, locked)
+        if repaired is not None:
+            levels, lock, solution, problem = (), "time", repaired, repaired.problem
     for lock in levels:
         problem = build_problem(request, data, times, locked=locked, lock=lock)
         if on_attempt is not None:
             on_attempt(Attempt(lock, problem, relaxed))
-        solution = solve(problem, time_limit=search.time_limit, seed=search.seed, progress=progress)
+        if request.objective == "service":
+            fixed = {s.id for s in locked.served_stops} if locked is not None and lock != "none" else set()
+            solution = solve_for_service(
+                problem, time_limit=search.time_limit, seed=search.seed, fixed=fixed, progress=progress
+            )
+        else:
+            solution = solve(problem, time_limit=search.time_limit, seed=search.seed, progress=progress)
         lost = {u.stop for u in solution.unserved} & served_before
         if not lost:
             break
         relaxed = (lock, len(lost))
-    outreach = assign_outreach(solution, request.outreach, data, times) if request.outreach else None
+    outreach = assign_outreach(solution, request.outreach, data, times) if request.outreach and times else None
     timetable = timetable_of(solution, plan_id=plan_id or request.plan_id, outreach=outreach)
     changes = tuple(timetable_changes(locked, timetable)) if locked else None
-    return MadeTimetable(timetable, solution, problem, lock, changes, locked.plan_id if locked else None)
+    compared = locked.plan_id if locked else None
+    return MadeTimetable(timetable, solution, problem, lock, changes, compared, request.objective, repaired is not None)
