@@ -1,20 +1,66 @@
 """Timetable files: reading ``routes/<plan-id>/plan.json`` and finding the published ones.
 
-Writing a timetable (with the files beside it) is :func:`outreach_map.exports.publish_timetable`.
+Writing a timetable (with the files beside it) is :func:`outreach_map.exports.publish_timetable`:
+``routes/<plan-id>`` links to the live version in the hidden ``routes/.<plan-id>.versions/``.
+Only folders whose names are not hidden are read, so a version being written, the one before, or
+what a killed writer left is never listed. A plan that cannot be read is skipped and reported
+(:func:`read_timetables`), never fatal to the pages that list plans.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import DataFileError
+from .._files import repair_folder, visible_folders
+from ..errors import DataFileError, PublishError
 from .model import Timetable
 
-__all__ = ["TIMETABLE_FILE", "list_timetables", "load_timetable"]
+__all__ = [
+    "PLAN_ID_PATTERN",
+    "TIMETABLE_FILE",
+    "BrokenTimetable",
+    "PublishedTimetables",
+    "check_plan_id",
+    "list_timetables",
+    "load_timetable",
+    "read_timetables",
+    "repair_published",
+]
+
+LOG = logging.getLogger(__name__)
 
 #: The timetable's file in its folder (the name DESIGN.md fixes).
 TIMETABLE_FILE = "plan.json"
+#: A plan id: a folder name under ``routes/`` (the same rule in the web form's ``pattern``).
+PLAN_ID_PATTERN = r"[a-z0-9][a-z0-9._\-]{0,63}"
+_PLAN_ID_RE = re.compile(rf"^{PLAN_ID_PATTERN}$")
+
+
+def check_plan_id(plan_id: str, *, field: str = "plan id") -> str:
+    """The plan id if it can name a folder under ``routes/``.
+
+    Raises
+    ------
+    PublishError
+        Naming ``field`` and what is expected.
+
+    Examples
+    --------
+    >>> check_plan_id("north-2027.1")
+    'north-2027.1'
+    """
+    if not _PLAN_ID_RE.match(plan_id) or ".." in plan_id:
+        shown = plan_id if len(plan_id) <= 80 else plan_id[:80] + "..."
+        msg = (
+            f"{field} {shown!r}: expected 1 to 64 lower-case letters, digits, dots, dashes or underscores, "
+            "starting with a letter or digit"
+        )
+        raise PublishError(msg)
+    return plan_id
 
 
 def load_timetable(path: Path) -> Timetable:
@@ -29,18 +75,59 @@ def load_timetable(path: Path) -> Timetable:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DataFileError(path, "file not found") from None
+    except OSError as exc:
+        raise DataFileError(path, f"cannot be read ({exc.strerror or exc.__class__.__name__})") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DataFileError(path, f"not valid JSON ({exc})") from None
     return Timetable.from_json(data, source=path)
 
 
+@dataclass(frozen=True, slots=True)
+class BrokenTimetable:
+    """A published folder whose ``plan.json`` cannot be read, and why (the error's sentence)."""
+
+    folder: str
+    problem: str
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedTimetables:
+    """The readable timetables under ``routes/`` (newest start date first) and the folders skipped."""
+
+    timetables: tuple[Timetable, ...]
+    broken: tuple[BrokenTimetable, ...] = ()
+
+
+def read_timetables(routes_dir: Path) -> PublishedTimetables:
+    """Every timetable under ``routes/``; a broken one is skipped, logged and listed in ``broken``."""
+    found, broken = [], []
+    for folder in visible_folders(routes_dir):
+        path = folder / TIMETABLE_FILE
+        if not path.exists():
+            continue  # not a plan folder
+        try:
+            found.append(load_timetable(path))
+        except DataFileError as exc:
+            LOG.warning("skipped the published plan %s: %s", folder.name, exc)
+            broken.append(BrokenTimetable(folder.name, str(exc)))
+    found.sort(key=lambda t: (t.start_date, t.plan_id), reverse=True)
+    return PublishedTimetables(tuple(found), tuple(broken))
+
+
 def list_timetables(routes_dir: Path) -> list[Timetable]:
     """Every readable timetable under ``routes/``, newest start date first (broken ones are skipped)."""
-    found = []
-    if routes_dir.is_dir():
-        for path in sorted(routes_dir.glob(f"*/{TIMETABLE_FILE}")):
-            try:
-                found.append(load_timetable(path))
-            except DataFileError:
-                continue
-    return sorted(found, key=lambda t: (t.start_date, t.plan_id), reverse=True)
+    return list(read_timetables(routes_dir).timetables)
+
+
+def repair_published(routes_dir: Path) -> None:
+    """After a publisher was killed: every plan's live version as it was, what the writer left removed."""
+    if not routes_dir.is_dir():
+        return
+    names = {p.name for p in routes_dir.iterdir() if not p.name.startswith(".")}
+    for hidden in routes_dir.glob(".*"):
+        for suffix in (".versions", ".old"):
+            if hidden.name.endswith(suffix):
+                names.add(hidden.name[1 : -len(suffix)])
+    for name in sorted(names):
+        if _PLAN_ID_RE.match(name):
+            repair_folder(routes_dir / name)
