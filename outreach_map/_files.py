@@ -41,9 +41,11 @@ __all__ = [
     "is_hidden",
     "live_version",
     "private_folder",
+    "remove_folder",
     "repair_folder",
     "replace_folder",
     "visible_folders",
+    "write_bytes_atomic",
     "write_text_atomic",
 ]
 
@@ -125,18 +127,25 @@ def _glob_escape(name: str) -> str:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write a text file via a hidden temporary file beside it, flushed to disk, and a rename.
+    """Write a text file (UTF-8, newlines as given) atomically: see :func:`write_bytes_atomic`."""
+    write_bytes_atomic(path, text.encode("utf-8"))
 
-    The file keeps the mode of the one it replaces (a new one gets 0666 less the umask).
+
+def write_bytes_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:
+    """Write a file via a hidden temporary file beside it, flushed to disk, and a rename.
+
+    The file gets ``mode``, else keeps the mode of the one it replaces (a new
+    one gets 0666 less the umask).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove_dead_temps(path)
-    mode = path.stat().st_mode & 0o777 if path.is_file() else 0o666 & ~_umask()
+    if mode is None:
+        mode = path.stat().st_mode & 0o777 if path.is_file() else 0o666 & ~_umask()
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     tmp = Path(name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         tmp.chmod(mode)
@@ -293,3 +302,19 @@ def replace_folder(target: Path, *, timeout: float | None = None) -> Iterator[Pa
             raise
         _point(target, version)
         _clean(target, store, keep={version} | ({previous} if previous else set()))
+
+
+def remove_folder(target: Path, *, timeout: float | None = None) -> None:
+    """Withdraw ``target``: the link (or an old real folder) goes first, then its versions."""
+    store = _store(target)
+    store.mkdir(exist_ok=True)
+    with _locked(store, LOCK_TIMEOUT_S if timeout is None else timeout):
+        if target.is_symlink():
+            target.unlink()
+        elif target.is_dir():
+            hidden = target.with_name(f".{target.name}.old")
+            target.rename(hidden)
+            shutil.rmtree(hidden, ignore_errors=True)
+        _fsync_dir(target.parent)
+        _clean(target, store, keep=set())
+    shutil.rmtree(store, ignore_errors=True)

@@ -655,6 +655,8 @@ def check_plan_cmd(ctx: click.Context, folder: Path, roads_name: str | None) -> 
     click.echo(f"{folder}: plan OK ({len(plan.runs)} runs, {len(plan.stops)} stops, every constraint holds)")
 
 
+from .ops import register as _register_ops_commands  # noqa: E402 - the groups need main
 from .staff import register as _register_staff_commands  # noqa: E402 - the staff groups need main
 
 _register_staff_commands(main)
+_register_ops_commands(main)
