@@ -125,3 +125,41 @@ def test_a_backup_of_one_kind_of_database_is_not_restored_into_another(site: dic
             target.addfile(member, io.BytesIO(data))
     result = CliRunner().invoke(main, ["restore", "--yes", str(relabelled)])
     assert result.exit_code == 2 and "is missing" in result.output
+
+
+def _rewrite(source: Path, target: Path, change: dict[str, bytes]) -> None:
+    """Copy a backup archive with some members replaced, its manifest's checksums made to match."""
+    with tarfile.open(source) as archive:
+        members = {m.name: archive.extractfile(m).read() for m in archive}  # type: ignore[union-attr]
+    members |= change
+    manifest = json.loads(members["manifest.json"])
+    manifest["sha256"] = {n: hashlib.sha256(d).hexdigest() for n, d in members.items() if n != "manifest.json"}
+    members["manifest.json"] = json.dumps(manifest).encode()
+    with tarfile.open(target, "w:gz") as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+
+
+def test_a_database_that_refuses_the_backup_is_left_as_it_was(site: dict[str, Any], tmp_path: Path) -> None:
+    """The database is restored in one transaction: a dump failing at its end changes nothing, routes/ neither."""
+    assert CliRunner().invoke(main, ["backup", str(site["out"])]).exit_code == 0
+    add_user(site["engine"], "bob", "editor", "another long password")
+    publish_timetable(_timetable("extra", "2026-11-02T09:00:00+00:00"), site["routes"])
+    before = _state(site)
+    with tarfile.open(site["out"]) as archive:
+        names = archive.getnames()
+    if "database.sql" in names:
+        with tarfile.open(site["out"]) as archive:
+            dump = archive.extractfile("database.sql").read()  # type: ignore[union-attr]
+        change = {"database.sql": dump + b"\nSELECT * FROM no_such_table;\n"}
+        words = "no_such_table"
+    else:
+        change = {"database.sqlite": b"SQLite format 3\x00" + b"\x00" * 200}
+        words = "database.sqlite is not a sound SQLite database"
+    bad = tmp_path / "bad.tar.gz"
+    _rewrite(site["out"], bad, change)
+    result = CliRunner().invoke(main, ["restore", "--yes", str(bad)])
+    assert result.exit_code == 2 and words in result.output, result.output
+    assert _state(site) == before

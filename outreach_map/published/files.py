@@ -9,6 +9,7 @@ what a killed writer left is never listed. A plan that cannot be read is skipped
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -108,10 +109,17 @@ def read_timetables(routes_dir: Path) -> PublishedTimetables:
         try:
             found.append(load_timetable(path))
         except DataFileError as exc:
-            LOG.warning("skipped the published plan %s: %s", folder.name, exc)
-            broken.append(BrokenTimetable(folder.name, str(exc)))
+            problem = str(exc).replace(str(routes_dir), routes_dir.name, 1)  # no server path on a page
+            _warn_once(folder.name, problem)
+            broken.append(BrokenTimetable(folder.name, problem))
     found.sort(key=lambda t: (t.start_date, t.plan_id), reverse=True)
     return PublishedTimetables(tuple(found), tuple(broken))
+
+
+@functools.lru_cache(maxsize=256)
+def _warn_once(folder: str, problem: str) -> None:
+    """Log a broken plan once per process (pages list plans on every request)."""
+    LOG.warning("skipped the published plan %s: %s", folder, problem)
 
 
 def list_timetables(routes_dir: Path) -> list[Timetable]:
