@@ -102,6 +102,11 @@ def leaflet_files() -> tuple[Path, Path]:
     return base / "leaflet.js", base / "leaflet.css"
 
 
+def _tip(text: str) -> str:
+    """Text for a tooltip: HTML-escaped, and inert in the JavaScript template literal folium puts it in."""
+    return html.escape(text).replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
+
+
 def _band_colour(minutes: float) -> str:
     return next(colour for limit, colour, _ in BAND_COLOURS if minutes <= limit)
 
@@ -176,7 +181,7 @@ def coverage_map(
         folium.CircleMarker(
             location=[v.lat, v.lon], radius=3 + math.sqrt(v.population) / 12,
             color="#000000" if gap else "#444444", weight=3 if gap else 1,
-            fill=True, fill_color=_band_colour(minutes), fill_opacity=0.85, tooltip=html.escape(text),
+            fill=True, fill_color=_band_colour(minutes), fill_opacity=0.85, tooltip=_tip(text),
             class_name="village gap" if gap else "village",
         ).add_to(villages)  # fmt: skip
     services: Any = folium.FeatureGroup(name="service points").add_to(m)
@@ -191,20 +196,20 @@ def coverage_map(
         label = f"{f.name}" + (" (EXAMPLE, not a real location)" if f.example else "")
         folium.CircleMarker(
             location=[f.lat, f.lon], radius=6, color="#08306b", weight=2, fill=True,
-            fill_color="#ffffff" if f.example else "#2171b5", fill_opacity=1.0, tooltip=html.escape(label),
+            fill_color="#ffffff" if f.example else "#2171b5", fill_opacity=1.0, tooltip=_tip(label),
             class_name="service example" if f.example else "service",
         ).add_to(services)  # fmt: skip
     for f in removed:
         folium.CircleMarker(
             location=[f.lat, f.lon], radius=6, color="#b2182b", weight=3, fill=False,
-            tooltip=html.escape(f"{f.name} (removed in this scenario)"), class_name="service removed",
+            tooltip=_tip(f"{f.name} (removed in this scenario)"), class_name="service removed",
         ).add_to(services)  # fmt: skip
     if suggestions:
         suggested = folium.FeatureGroup(name="suggested sites").add_to(m)
         for f, population in suggestions:
             folium.CircleMarker(
                 location=[f.lat, f.lon], radius=9, color="#54278f", weight=3, fill=True, fill_color="#9e9ac8",
-                fill_opacity=1.0, tooltip=html.escape(f"Suggested: {f.name} (newly covers {population:,} people)"),
+                fill_opacity=1.0, tooltip=_tip(f"Suggested: {f.name} (newly covers {population:,} people)"),
                 class_name="suggestion",
             ).add_to(suggested)  # fmt: skip
     extra = [("&#9679; blue", "service point (white: EXAMPLE)"), ("&#9711; black ring", "gap village")]
@@ -262,7 +267,7 @@ def search_map(result: SearchResult, settings: MapSettings) -> folium.Map:
     m = new_map(settings, center=(place.lat, place.lon), zoom=12)
     folium.CircleMarker(
         location=[place.lat, place.lon], radius=8, color="#000000", weight=3, fill=True, fill_color="#ffffff",
-        fill_opacity=1.0, tooltip=html.escape(place.name), class_name="searched-place",
+        fill_opacity=1.0, tooltip=_tip(place.name), class_name="searched-place",
     ).add_to(m)  # fmt: skip
     bounds = [[place.lat, place.lon]]
     for kind, found in result.by_kind.items():
@@ -271,7 +276,7 @@ def search_map(result: SearchResult, settings: MapSettings) -> folium.Map:
             label = f"{p.service.name}: {item.minutes:.0f} min by road" + (" (EXAMPLE)" if p.example else "")
             folium.CircleMarker(
                 location=[p.lat, p.lon], radius=7, color="#222222", weight=1, fill=True,
-                fill_color=KIND_COLOURS.get(kind, "#555555"), fill_opacity=0.9, tooltip=html.escape(label),
+                fill_color=KIND_COLOURS.get(kind, "#555555"), fill_opacity=0.9, tooltip=_tip(label),
                 class_name="service-marker",
             ).add_to(m)  # fmt: skip
             bounds.append([p.lat, p.lon])
@@ -355,17 +360,17 @@ def timetable_map(timetable: Timetable, settings: MapSettings) -> folium.Map:
                   [depot.lat, depot.lon]]  # fmt: skip
         label = f"{run.van} week {run.week} {run.weekday}: {len(run.visits)} stops, {run.distance_km} km"
         folium.PolyLine(points, color=WEEKDAY_COLOURS.get(run.weekday, "#333333"), weight=3, opacity=0.8,
-                        tooltip=html.escape(label), class_name="run-line").add_to(m)  # type: ignore[no-untyped-call]  # fmt: skip
+                        tooltip=_tip(label), class_name="run-line").add_to(m)  # type: ignore[no-untyped-call]  # fmt: skip
     for s in timetable.stops:
         if s.entry is not None:
             text = f"{s.name}: {s.entry.weekday} {s.entry.arrive}-{s.entry.depart}, every {s.frequency_weeks} week(s)"
             folium.CircleMarker([s.lat, s.lon], radius=5, color="#222222", weight=1, fill=True,
                                 fill_color="#c51b7d" if s.outreach else "#ffffff", fill_opacity=1.0,
-                                tooltip=html.escape(text), class_name="plan-stop").add_to(m)  # fmt: skip
+                                tooltip=_tip(text), class_name="plan-stop").add_to(m)  # fmt: skip
     for s in timetable.stops:
         if s.entry is None:
             folium.CircleMarker([s.lat, s.lon], radius=5, color="#b2182b", weight=3, fill=False,
-                                tooltip=html.escape(f"{s.name}: not served"), class_name="plan-unserved").add_to(m)  # fmt: skip
+                                tooltip=_tip(f"{s.name}: not served"), class_name="plan-unserved").add_to(m)  # fmt: skip
     m.get_root().html.add_child(folium.Element(_runs_legend(timetable)))  # type: ignore[attr-defined]
     m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]])
     return m

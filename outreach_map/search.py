@@ -76,19 +76,17 @@ def nearby_services(
             bucket = by_kind.setdefault(point.kind, [])
             if len(bucket) < per_kind:
                 bucket.append(NearbyService(point, float(minutes[j]), float(metres[j]) / 1000))
-    located = {p.service.id for p in directory.points}
+    # A service with no public location is given by phone, or through its safe contact route; the same whether
+    # it has a confidential location or none at all, so the page says nothing about a hidden place.
+    located = {p.service.id for p in directory.points if not p.confidential}
     wanted = None if kinds is None else set(kinds)
-    helplines = [
+    unlocated = [
         s for s in directory.services.values()
         if s.id not in located and s.is_open and (wanted is None or s.kind in wanted)
     ]  # fmt: skip
-    confidential = []
-    seen: set[str] = set()
-    for p in directory.points_of(kinds):
-        if p.confidential and p.service.id not in seen:
-            seen.add(p.service.id)
-            contact = directory.services.get(p.service.public_contact_service_id or "")
-            confidential.append((p.service, contact))
+    routes = {s.id: directory.services.get(s.public_contact_service_id or "") for s in unlocated}
+    helplines = [s for s in unlocated if routes[s.id] is None]
+    confidential = [(s, routes[s.id]) for s in unlocated if routes[s.id] is not None]
     ordered = {k: by_kind[k] for k in directory.kind_terms() if k in by_kind}
     return SearchResult(
         place=place, by_kind=ordered, helplines=helplines, confidential_contacts=confidential,

@@ -18,6 +18,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from outreach_map.accounts import add_user
+from outreach_map.audit import audit_events
+from outreach_map.db.engine import session_scope
 from outreach_map.jobs import JobQueue
 from outreach_map.web import create_app
 
@@ -102,6 +104,9 @@ def test_scheduler_sets_up_a_plan_the_worker_makes_and_publishes_it_once(client:
     again = client.post(job_url + "/publish", data={"csrf_token": _csrf(client, job_url)}, follow_redirects=True)
     assert "Not published: this plan was published already, on" in _text(again) and "UTC by sam" in _text(again)
     assert sorted((routes / ".web-plan.versions").iterdir()) == versions  # nothing written the second time
+    with session_scope(app.extensions["outreach"].engine) as session:
+        published_by = [(e.user_name, e.target, e.detail) for e in audit_events(session, actions=["publish"])]
+    assert published_by == [("sam", "plan web-plan", job_url.rsplit("/", 1)[1])]  # once, in the audit log
 
 
 @pytest.mark.parametrize(

@@ -110,5 +110,5 @@ def publish_plan_job(
         records.unmark_published(engine, job.id)
         raise
     with session_scope(engine) as session:
-        record_event(session, "publish", user_name=user, target=timetable.plan_id, detail=f"job {job.id}")
+        record_event(session, "publish", user_name=user, target=f"plan {timetable.plan_id}", detail=job.id)
     return folder

@@ -17,7 +17,6 @@ Writing a timetable with the files beside it is :func:`outreach_map.exports.publ
 from __future__ import annotations
 
 from .check import check_timetable as check_timetable
-from .files import PLAN_ID_PATTERN as PLAN_ID_PATTERN
 from .files import TIMETABLE_FILE as TIMETABLE_FILE
 from .files import BrokenTimetable as BrokenTimetable
 from .files import PublishedTimetables as PublishedTimetables
@@ -26,6 +25,7 @@ from .files import list_timetables as list_timetables
 from .files import load_timetable as load_timetable
 from .files import read_timetables as read_timetables
 from .files import repair_published as repair_published
+from .model import PLAN_ID_PATTERN as PLAN_ID_PATTERN
 from .model import Entry as Entry
 from .model import Lunch as Lunch
 from .model import Network as Network

@@ -12,16 +12,14 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .._files import repair_folder, visible_folders
 from ..errors import DataFileError, PublishError
-from .model import Timetable
+from .model import Timetable, plan_id_problem
 
 __all__ = [
-    "PLAN_ID_PATTERN",
     "TIMETABLE_FILE",
     "BrokenTimetable",
     "PublishedTimetables",
@@ -36,9 +34,6 @@ LOG = logging.getLogger(__name__)
 
 #: The timetable's file in its folder (the name DESIGN.md fixes).
 TIMETABLE_FILE = "plan.json"
-#: A plan id: a folder name under ``routes/`` (the same rule in the web form's ``pattern``).
-PLAN_ID_PATTERN = r"[a-z0-9][a-z0-9._\-]{0,63}"
-_PLAN_ID_RE = re.compile(rf"^{PLAN_ID_PATTERN}$")
 
 
 def check_plan_id(plan_id: str, *, field: str = "plan id") -> str:
@@ -54,12 +49,10 @@ def check_plan_id(plan_id: str, *, field: str = "plan id") -> str:
     >>> check_plan_id("north-2027.1")
     'north-2027.1'
     """
-    if not _PLAN_ID_RE.match(plan_id) or ".." in plan_id:
+    problem = plan_id_problem(plan_id)
+    if problem is not None:
         shown = plan_id if len(plan_id) <= 80 else plan_id[:80] + "..."
-        msg = (
-            f"{field} {shown!r}: expected 1 to 64 lower-case letters, digits, dots, dashes or underscores, "
-            "starting with a letter or digit"
-        )
+        msg = f"{field} {shown!r}: {problem}"
         raise PublishError(msg)
     return plan_id
 
@@ -137,5 +130,5 @@ def repair_published(routes_dir: Path) -> None:
             if hidden.name.endswith(suffix):
                 names.add(hidden.name[1 : -len(suffix)])
     for name in sorted(names):
-        if _PLAN_ID_RE.match(name):
+        if plan_id_problem(name) is None:
             repair_folder(routes_dir / name)

@@ -263,6 +263,6 @@ def publish(job_id: str) -> ResponseReturnValue:
                                   user=current_user.name)  # fmt: skip
     except OutreachError as exc:
         flash(f"Not published: {exc}.", "error")
-        return redirect(url_for("schedule.job", job_id=job_id)), 303
+        return redirect(url_for("schedule.job", job_id=job_id), 303)
     flash(f"Published {folder.name}: the public pages now show its visits.", "info")
     return redirect(url_for("schedule.index"), 303)
