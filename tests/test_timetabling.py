@@ -120,10 +120,14 @@ def test_plan_publish_check_and_replan_with_locks(tiny_data: Path, tmp_path: Pat
     result = runner.invoke(main, ["--data-dir", str(tiny_data), "plan", "--config", str(fewer), "--time-limit", "2",
                                   "--seed", "2", "--out", str(again), "--lock-from", str(out)])  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "changes from tiny-round: 1" in result.output and "  removed nobottle" in result.output
+    assert "changes from tiny-round: 1" in result.output
+    assert "  Nobottle: no longer visited (it is not a stop of this plan); was " in result.output
+    assert "not kept: 1 stop of tiny-round is not a stop of this plan" in result.output
     before, after = (Timetable.from_json(json.loads((f / "plan.json").read_text(encoding="utf-8")), source=f)
                      for f in (out, again))  # fmt: skip
-    assert timetable_changes(before, after) == ["removed nobottle"]
+    assert [c.split(";")[0] for c in timetable_changes(before, after)] == [
+        "Nobottle: no longer visited (it is not a stop of this plan)"
+    ]
 
 
 def test_check_plan_finds_violations(tiny_data: Path, tmp_path: Path) -> None:
@@ -205,4 +209,11 @@ def test_make_timetable_relaxes_locks_that_would_leave_served_stops_out(tiny_dat
     relaxed = attempts[1].relaxed_from
     assert attempts[1].lock == "day" and relaxed is not None and relaxed[0] == "time" and relaxed[1] >= len(early)
     assert again.lock != "time" and again.compared_with == "tiny-round" and again.changes is not None
-    assert all(any(c.startswith((f"moved {s}:", f"removed {s}")) for c in again.changes) for s in early)
+    names = [s.name for s in first.timetable.served_stops if s.id in early]
+    assert all(any(c.startswith(f"{name}: ") for c in again.changes) for name in names), again.changes
+    assert any(
+        n.startswith("Keeping the weekday, weeks and time of the published visits left")
+        and "so visit times were allowed to move" in n
+        and names[0] in n
+        for n in again.lock_notes
+    ), again.lock_notes

@@ -245,3 +245,20 @@ def test_public_searches_leave_no_trace_on_disk(app: Flask) -> None:
         assert client.get(url).status_code == 200, url
     after = sorted(cache.rglob("*")) if cache.exists() else []
     assert after == before, [str(p) for p in after if p not in before]
+
+
+def test_a_replan_shows_its_changes_in_words_and_why_entries_could_not_be_kept(client: FlaskClient, app: Flask) -> None:
+    """Keeping the entries of "tiny" (Badby on Tuesdays, Nobottle on Thursdays) with a van that works Wednesdays."""
+    form = _form(client, lock_from="tiny", van0_weekdays=["Wed"], outreach_days=[])
+    job_url = client.post("/schedule/new", data=form).headers["Location"]
+    with running_worker(_queue(app)):
+        done = wait_for(_queue(app), job_url.rsplit("/", 1)[1])
+    assert done.status == "done", done.message
+    page = _text(client.get(job_url))
+    assert "Not every entry of tiny could be kept" in page, page.split("plan-summary")[1][:3000]
+    assert "2 stops were visited on Tue or Thu, a day no van of this plan works: Badby and Nobottle." in page
+    changes = re.findall(r"<li>([^<]+)</li>", page.split('id="plan-changes"')[1].split("</ul>")[0])
+    assert changes and all(
+        re.match(r"(Badby|Nobottle|Towcester|King's Sutton|King&#39;s Sutton): ", c) for c in changes
+    )
+    assert any(c.startswith("Badby: now Wednesday") for c in changes), changes

@@ -659,6 +659,8 @@ def _print_made(made: MadeTimetable) -> None:
         click.echo(f"changes from {made.compared_with}: {len(made.changes)}")
         for line in made.changes:
             click.echo(f"  {line}")
+    for note in made.lock_notes:
+        click.echo(f"not kept: {note}")
 
 
 @main.command("check-plan")

@@ -41,23 +41,26 @@ def plan_job_request(tables: Mapping[str, Any], *, seed: int = 0, locked: Timeta
 
 @dataclass(frozen=True, slots=True)
 class PlanResult:
-    """A plan job's result: the timetable, and what changed from the kept timetable (``None``: none kept)."""
+    """A plan job's result: the timetable, what changed from the kept timetable (``None``: none kept), and why
+    entries of the kept timetable could not be kept (``lock_notes``)."""
 
     timetable: Timetable
     changes: tuple[str, ...] | None
     compared_with: str | None
     lock: str
+    lock_notes: tuple[str, ...] = ()
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> PlanResult:
         timetable = Timetable.from_json(data["timetable"], source=Path("job result"))
         changes = data.get("changes")
-        return cls(timetable, None if changes is None else tuple(changes), data.get("compared_with"), data["lock"])
+        return cls(timetable, None if changes is None else tuple(changes), data.get("compared_with"), data["lock"],
+                   tuple(data.get("lock_notes", ())))  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
         changes = None if self.changes is None else list(self.changes)
         return {"timetable": self.timetable.to_json(), "changes": changes, "compared_with": self.compared_with,
-                "lock": self.lock}  # fmt: skip
+                "lock": self.lock, "lock_notes": list(self.lock_notes)}  # fmt: skip
 
 
 def run_plan(context: WorkerContext, request: Mapping[str, Any], progress: Progress) -> tuple[dict[str, Any], str]:
@@ -82,7 +85,7 @@ def run_plan(context: WorkerContext, request: Mapping[str, Any], progress: Progr
         search=SearchOptions(time_limit=time_limit, seed=int(request.get("seed", 0))),
         progress=solver_progress, on_attempt=attempt,
     )  # fmt: skip
-    result = PlanResult(made.timetable, made.changes, made.compared_with, made.lock)
+    result = PlanResult(made.timetable, made.changes, made.compared_with, made.lock, made.lock_notes)
     served = len(made.timetable.served_stops)
     return result.to_json(), f"{served} of {len(made.timetable.stops)} stops served"
 

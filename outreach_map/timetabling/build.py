@@ -36,7 +36,7 @@ def build_problem(
         unknown kind, a bad lock level, or a stop the request names that no
         van can serve (villages picked automatically are reported as unserved instead).
     """
-    previous = locked_entries(locked, lock)
+    previous = locked_entries(locked, lock, worked={d for v in request.vans for d in v.weekdays})
     if request.outreach is not None:
         facilities_of(data.directory, request.outreach.kind)  # an unknown kind is refused now, naming the known ones
     builder = ProblemBuilder(cycle_weeks=request.cycle_weeks, start_date=request.start_date, name=request.plan_id,
@@ -61,4 +61,4 @@ def build_problem(
     if asked:
         msg = f"stop '{asked[0]}' cannot be served: {problem.unservable[asked[0]].text}"
         raise ProblemError(msg)
-    return lock_weeks(problem, previous)
+    return lock_weeks(problem, previous, since=locked.start_date if locked is not None else None)
