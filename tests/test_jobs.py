@@ -187,3 +187,23 @@ def test_a_job_survives_its_worker_being_killed(queue: JobQueue, tmp_path: Path)
         output, _ = second.communicate(timeout=60)
     assert done.status == "done" and done.attempts == 2, done.message
     assert "outreach-map worker: jobs from" in output and "Traceback" not in output, output
+
+
+# --- the Redis variant may be skipped only outside CI ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("ci", "outcome"), [("true", "1 error"), ("", "1 skipped")])
+def test_without_redis_the_redis_job_tests_fail_in_ci_and_skip_elsewhere(ci: str, outcome: str) -> None:
+    """No OUTREACH_TEST_REDIS_URL and no redis-server on PATH: CI must not pass quietly without the Redis tests."""
+    env = {k: v for k, v in os.environ.items() if k not in ("OUTREACH_TEST_REDIS_URL", "CI")}
+    env["PATH"] = str(Path(sys.executable).parent)  # this Python only: no redis-server
+    if ci:
+        env["CI"] = ci
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--no-header", "-rs",
+         f"{__file__}::test_queue_messages_are_json_never_pickle[redis]"],
+        env=env, cwd=Path(__file__).parent.parent, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert outcome in result.stdout, result.stdout[-2000:]
+    words = "CI must test the Redis queue" if ci else "Redis tests need OUTREACH_TEST_REDIS_URL or redis-server on PATH"
+    assert words in result.stdout, result.stdout[-2000:]
