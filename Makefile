@@ -12,9 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## run: set up .venv and serve the site on http://127.0.0.1:5000 with the embedded data
+## run: set up .venv and serve the site on http://127.0.0.1:5000 with the embedded data, the job worker beside it
 run: $(STAMP)
 	$(BIN)/outreach-map info
+	$(BIN)/outreach-map worker & worker=$$!; trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/outreach-map serve --host 127.0.0.1 --port 5000
 
 ## test: set up .venv and run every test, then lint and type-check

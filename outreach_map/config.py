@@ -40,6 +40,7 @@ setting                environment               ``outreach.toml``
 ``mail.password``      ``OUTREACH_SMTP_PASSWORD`` (never in a file)
 ``mail.starttls``                                ``[mail] starttls``
 ``mail.site_url``      ``OUTREACH_SITE_URL``     ``[mail] site_url``
+``jobs.url``           ``OUTREACH_QUEUE_URL``    ``[jobs] url``
 =====================  ========================  ===============================
 """
 
@@ -63,10 +64,12 @@ __all__ = [
     "DATA_DIR_ENV",
     "INSTANCE_DIR_ENV",
     "PROXY_FIX_ENV",
+    "QUEUE_URL_ENV",
     "ROADS_ENV",
     "SECRET_KEY_ENV",
     "TILES_ENV",
     "DirectorySettings",
+    "JobSettings",
     "MailSettings",
     "PlannerSettings",
     "ReferralSettings",
@@ -91,6 +94,8 @@ TILES_ENV = "OUTREACH_TILES"
 ROADS_ENV = "OUTREACH_ROADS"
 #: Environment variable with the web site's secret key.
 SECRET_KEY_ENV = "OUTREACH_SECRET_KEY"
+#: Environment variable with the job queue's storage (``redis://...``; none: SQLite in the instance folder).
+QUEUE_URL_ENV = "OUTREACH_QUEUE_URL"
 #: Environment variables for a site behind a reverse proxy and served over HTTPS.
 PROXY_FIX_ENV, BEHIND_HTTPS_ENV = "OUTREACH_PROXY_FIX", "OUTREACH_BEHIND_HTTPS"
 CONFIG_FILE = "outreach.toml"
@@ -373,6 +378,25 @@ class MailSettings:
         return bool(self.host)
 
 
+@dataclass(frozen=True, slots=True)
+class JobSettings:
+    """The ``[jobs]`` table: where the queue of long jobs (plans) is kept.
+
+    Parameters
+    ----------
+    url
+        ``redis://host:port/db`` (or ``rediss://``) for Redis, ``sqlite:///path``
+        for a SQLite file; ``None``: SQLite in the instance folder (``jobs.db``).
+    """
+
+    url: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.url is not None and not self.url.startswith(("redis://", "rediss://", "unix://", "sqlite:///")):
+            msg = f"{self.url.split('@')[-1]!r}; expected redis://host:port/db or sqlite:///path"
+            raise DataFileError(Path(CONFIG_FILE), msg, field="jobs.url")
+
+
 def default_data_dir() -> Path:
     """The embedded data: ``data/`` beside the package in a checkout, else ``./data``."""
     beside = PROJECT_ROOT / "data"
@@ -401,8 +425,8 @@ class Settings:
         Where timetables are published (``routes/<plan-id>/``).
     instance_dir
         The web site's own files (SQLite database, secret key).
-    roads, planner, web, directory, referrals, mail
-        Road network, route planner, web site, directory upkeep, referral and email settings.
+    roads, planner, web, directory, referrals, mail, jobs
+        Road network, route planner, web site, directory upkeep, referral, email and job queue settings.
     source
         The settings file, if one was read.
     """
@@ -417,6 +441,7 @@ class Settings:
     directory: DirectorySettings = field(default_factory=DirectorySettings)
     referrals: ReferralSettings = field(default_factory=ReferralSettings)
     mail: MailSettings = field(default_factory=MailSettings)
+    jobs: JobSettings = field(default_factory=JobSettings)
     source: Path | None = None
 
     def __post_init__(self) -> None:
@@ -469,6 +494,7 @@ def load_settings(
         directory=_directory_settings(toml),
         referrals=_referral_settings(toml, env),
         mail=_mail_settings(toml, env),
+        jobs=JobSettings(env.get(QUEUE_URL_ENV) or toml.section("jobs", ("url",)).text("url", "a queue URL")),
         source=source,
     )
 

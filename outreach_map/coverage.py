@@ -297,7 +297,7 @@ def _hours_within(
     reachable = [facilities[j] for j in times.on_network(facilities)]
     if not reachable:
         return tuple(0.0 for _ in villages)
-    within = np.isfinite(times.matrix(villages, reachable, limit_minutes=threshold).minutes)
+    within = np.isfinite(times.matrix(villages, reachable, limit_minutes=threshold, store_on_disk=True).minutes)
     memo: dict[bytes, float | None] = {}
     out: list[float | None] = []
     for row in within:

@@ -14,6 +14,7 @@ The classes, by where they arise:
 - roads and travel: :class:`RoadNetworkError`, :class:`PointOutsideNetworkError`;
 - plan requests and the solver: :class:`ProblemError`;
 - published timetables: :class:`PublishError`;
+- long jobs, their queue, backups: :class:`JobError`, :class:`BackupError`;
 - the JSON API: :class:`QueryError`;
 - staff accounts: :class:`AccountError`.
 """
@@ -26,6 +27,7 @@ from pathlib import Path
 __all__ = [
     "MAX_MESSAGE_CHARS",
     "AccountError",
+    "BackupError",
     "DataFileError",
     "DatabaseError",
     "EditConflictError",
@@ -33,6 +35,7 @@ __all__ = [
     "InterchangeError",
     "InvalidEntryError",
     "InvalidPostcodeError",
+    "JobError",
     "LinkError",
     "OutreachError",
     "PermissionDeniedError",
@@ -267,6 +270,14 @@ class ProblemError(OutreachError):
 
 class PublishError(OutreachError):
     """A timetable that cannot be published (bad id, not a timetable, or it would reveal a confidential place)."""
+
+
+class JobError(OutreachError):
+    """A job that cannot be queued, found or published (the queue is unreachable, it is published already)."""
+
+
+class BackupError(OutreachError):
+    """A backup that cannot be written or restored (names the file and what is wrong)."""
 
 
 class QueryError(OutreachError):

@@ -5,8 +5,10 @@
 (one row per served stop, by village) and ``timetable.ics`` (one recurring
 calendar event per stop), and for drivers and maps ``runs.gpx`` (tracks and
 waypoints) and ``runs.geojson``. :func:`publish_timetable` writes the folder
-atomically: every file goes into a temporary folder beside it, which then
-replaces the old one, so a failure leaves the published timetable as it was.
+atomically (:func:`outreach_map._files.replace_folder`): every file goes into a
+new hidden version, flushed to disk, and ``routes/<plan-id>`` then links to it
+with one rename, so a failure, or a publisher killed at any moment, leaves the
+published timetable as it was; one publisher at a time per plan id.
 """
 
 from __future__ import annotations
@@ -22,8 +24,7 @@ from .clock import ICAL_WEEKDAYS, WEEKDAYS
 from .directory import Directory
 from .errors import PublishError
 from .geojson import feature, feature_collection, line, point
-from .published import TIMETABLE_FILE, Place, Run, Stop, Timetable, public_timetable
-from .published.model import plan_id_problem
+from .published import TIMETABLE_FILE, Place, Run, Stop, Timetable, check_plan_id, public_timetable
 from .tables import csv_text
 
 __all__ = [
@@ -179,19 +180,16 @@ def runs_geojson(timetable: Timetable) -> dict[str, Any]:
 
 
 def publish_timetable(timetable: Timetable, routes_dir: Path, *, directory: Directory | None = None) -> Path:
-    """Write ``routes_dir/plan_id/`` with every export, atomically (temporary folder, then rename).
+    """Write ``routes_dir/plan_id/`` with every export, atomically (a new version, then one rename).
 
     Raises
     ------
     PublishError
-        For a bad plan id, or a timetable with a stop or depot at a
-        confidential location of ``directory`` (never published; the message
-        does not say where).
+        For a bad plan id, a timetable with a stop or depot at a confidential
+        location of ``directory`` (never published; the message does not say
+        where), or another publisher of the same plan id that holds on for a minute.
     """
-    problem = plan_id_problem(timetable.plan_id)
-    if problem is not None:
-        msg = f"plan id {timetable.plan_id[:64]!r}: {problem}"
-        raise PublishError(msg)
+    check_plan_id(timetable.plan_id)
     if directory is not None and public_timetable(timetable, directory) is None:
         msg = "a stop or depot of this plan is at a confidential location; such a plan is never published"
         raise PublishError(msg)
@@ -203,7 +201,11 @@ def publish_timetable(timetable: Timetable, routes_dir: Path, *, directory: Dire
         "runs.geojson": json.dumps(runs_geojson(timetable), ensure_ascii=False) + "\n",
     }
     target = routes_dir / timetable.plan_id
-    with replace_folder(target) as tmp:
-        for name, text in files.items():
-            (tmp / name).write_text(text, encoding="utf-8", newline="")
+    try:
+        with replace_folder(target) as tmp:
+            for name, text in files.items():
+                (tmp / name).write_text(text, encoding="utf-8", newline="")
+    except TimeoutError as exc:
+        msg = f"plan {timetable.plan_id}: {exc}; try again in a minute"
+        raise PublishError(msg) from None
     return target

@@ -383,6 +383,8 @@ def list_networks(data_dir: Path) -> list[tuple[str, dict[str, Any]]]:
     found = []
     if root.is_dir():
         for meta_path in sorted(root.glob("*/network.json")):
+            if meta_path.parent.name.startswith("."):  # a version being written, or the one before
+                continue
             try:
                 found.append((meta_path.parent.name, json.loads(meta_path.read_text(encoding="utf-8"))))
             except (OSError, ValueError):

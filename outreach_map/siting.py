@@ -240,7 +240,7 @@ def suggest_sites(
     """
     villages = list(base.villages)
     population = [v.population for v in villages]
-    matrix = times.matrix(villages, list(candidates), limit_minutes=base.threshold).minutes
+    matrix = times.matrix(villages, list(candidates), limit_minutes=base.threshold, store_on_disk=True).minutes
     covered = base.within()
     if sites is None:
         choice = set_covering(matrix, population, threshold=base.threshold, already_covered=covered)

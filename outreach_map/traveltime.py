@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tempfile
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +30,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
+from ._files import private_folder
 from .errors import PointOutsideNetworkError
 from .geojson import clip_to_bbox, feature, feature_collection, geometry_of
 from .roads import FloatArray, IntArray, ModeGraph, RoadNetwork, to_projected, to_wgs84
@@ -45,6 +49,8 @@ __all__ = [
 ]
 
 DEFAULT_MAX_SNAP_M = 5_000.0
+#: Matrices kept in memory (public searches: never on disk), least recently used dropped first.
+MEMORY_CACHE_SIZE = 256
 SERVICE_AREA_MINUTES = (15, 30, 45, 60)
 _NO_PRED = -9999
 
@@ -369,7 +375,12 @@ def service_areas(
 
 
 class TravelTimes:
-    """Travel times on one network and mode, with matrices cached on disk.
+    """Travel times on one network and mode, with matrices cached in memory and, when asked, on disk.
+
+    A public search (one position against the services) is kept in a bounded
+    in-memory cache only, so no searched position is ever written down; the
+    planners' big matrices (villages, stops, candidate sites) are also stored
+    on disk with ``store_on_disk=True``, in a folder only the owner can read.
 
     Parameters
     ----------
@@ -378,10 +389,12 @@ class TravelTimes:
     mode
         ``"drive"`` or ``"walk"``.
     cache_dir
-        Where matrices are cached, keyed by a hash of the network and points;
-        ``None`` for no cache.
+        Where stored matrices go, keyed by a hash of the network and points;
+        ``None`` for none on disk.
     max_snap_m
         Points farther than this from the network are refused.
+    memory_size
+        How many matrices the in-memory cache keeps.
     """
 
     def __init__(
@@ -391,12 +404,16 @@ class TravelTimes:
         *,
         cache_dir: Path | None = None,
         max_snap_m: float = DEFAULT_MAX_SNAP_M,
+        memory_size: int = MEMORY_CACHE_SIZE,
     ) -> None:
         self.network = network
         self.graph = network.graph(mode)
         self.cache_dir = cache_dir
         self.max_snap_m = max_snap_m
+        self.memory_size = memory_size
         self._snaps: dict[tuple[bool, tuple[tuple[float, float], ...]], Snap] = {}
+        self._memory: OrderedDict[str, Matrix] = OrderedDict()
+        self._memory_lock = threading.Lock()
 
     @property
     def approximate(self) -> bool:
@@ -432,19 +449,50 @@ class TravelTimes:
         *,
         limit_minutes: float | None = None,
         with_distance: bool = False,
+        store_on_disk: bool = False,
     ) -> Matrix:
-        """Origin-destination matrix (see :func:`od_matrix`), from the disk cache when it has it."""
+        """Origin-destination matrix (see :func:`od_matrix`), from the caches when they have it.
+
+        Parameters
+        ----------
+        store_on_disk
+            Also keep it in ``cache_dir`` (the planners' matrices; never a
+            public search, whose position must leave no trace on disk).
+        """
         o, d = self.snap(origins), self.snap(destinations)
         limit = None if limit_minutes is None else limit_minutes * 60.0
-        path = self._cache_path(o, d, limit, with_distance)
+        key = self._cache_key(o, d, limit, with_distance)
+        found = self._remembered(key)
+        if found is not None:
+            return found
+        path = self.cache_dir / f"matrix-{key[:24]}.npz" if store_on_disk and self.cache_dir is not None else None
         if path is not None and path.is_file():
             with np.load(path) as cached:
                 metres = cached["metres"] if with_distance else None
-                return Matrix(cached["seconds"], metres, self.approximate)
-        result = od_matrix(self.graph, o, d, limit=limit, with_distance=with_distance, approximate=self.approximate)
-        if path is not None:
-            self._store(path, result)
+                result = Matrix(cached["seconds"], metres, self.approximate)
+        else:
+            result = od_matrix(self.graph, o, d, limit=limit, with_distance=with_distance, approximate=self.approximate)
+            if path is not None:
+                self._store(path, result)
+        self._remember(key, result)
         return result
+
+    def _remembered(self, key: str) -> Matrix | None:
+        with self._memory_lock:
+            found = self._memory.get(key)
+            if found is not None:
+                self._memory.move_to_end(key)
+            return found
+
+    def _remember(self, key: str, result: Matrix) -> None:
+        for array in (result.seconds, result.metres):
+            if array is not None:
+                array.setflags(write=False)  # shared by every caller: read-only
+        with self._memory_lock:
+            self._memory[key] = result
+            self._memory.move_to_end(key)
+            while len(self._memory) > self.memory_size:
+                self._memory.popitem(last=False)
 
     def service_areas(
         self, facilities: Sequence[Located], *, minutes: Sequence[float] = SERVICE_AREA_MINUTES
@@ -453,21 +501,21 @@ class TravelTimes:
         snapped = self.snap(facilities, drop_far=True)
         return service_areas(self.graph, snapped, minutes=minutes, approximate=self.approximate)
 
-    def _cache_path(self, o: Snap, d: Snap, limit: float | None, with_distance: bool) -> Path | None:
-        if self.cache_dir is None:
-            return None
+    def _cache_key(self, o: Snap, d: Snap, limit: float | None, with_distance: bool) -> str:
         h = hashlib.sha256()
         h.update(json.dumps([self.network.digest, self.graph.mode, limit, with_distance]).encode())
         for array in (o.node, o.seconds, o.metres, d.node, d.seconds, d.metres):
             h.update(np.ascontiguousarray(array).tobytes())
-        return self.cache_dir / f"matrix-{h.hexdigest()[:24]}.npz"
+        return h.hexdigest()
 
     @staticmethod
     def _store(path: Path, result: Matrix) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         arrays: dict[str, npt.NDArray[Any]] = {"seconds": result.seconds}
         if result.metres is not None:
             arrays["metres"] = result.metres
-        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".", suffix=".tmp", delete=False) as handle:
             np.savez(handle, **arrays)  # type: ignore[arg-type]
+            handle.flush()
+            os.fsync(handle.fileno())
         Path(handle.name).replace(path)

@@ -282,6 +282,87 @@ def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     yield from _postgres_database(request.getfixturevalue("postgres_server"))
 
 
+# --- the job queue's Redis: from .ci/run (OUTREACH_TEST_REDIS_URL), else a server started here ----------------------
+
+REDIS_ENV = "OUTREACH_TEST_REDIS_URL"
+
+
+def _redis_answers(url: str) -> bool:
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A Redis URL: ``OUTREACH_TEST_REDIS_URL`` (``.ci/run`` starts Debian's redis-server), else one started here.
+
+    Skipped with a message only outside CI, where neither is available.
+    """
+    import os
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    url = os.environ.get(REDIS_ENV)
+    if url:
+        if not _redis_answers(url):
+            if os.environ.get("CI"):
+                pytest.fail(f"Redis at {REDIS_ENV} does not answer")
+            pytest.skip(f"Redis at {REDIS_ENV} does not answer")
+        yield url
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must test the Redis queue: set {REDIS_ENV} (.ci/run starts redis-server)")
+        pytest.skip(f"Redis tests need {REDIS_ENV} or redis-server on PATH (apt-get install redis-server)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    folder = tmp_path_factory.mktemp("redis")
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 10
+    while not _redis_answers(url):
+        if time.monotonic() > deadline or server.poll() is not None:
+            server.kill()
+            pytest.fail(f"redis-server did not start on port {port}")
+        time.sleep(0.05)
+    yield url
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_url(redis_server: str) -> str:
+    """The test Redis, emptied for this test."""
+    import redis
+
+    client = redis.Redis.from_url(redis_server)
+    client.flushdb()
+    client.close()
+    return redis_server
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def queue_url(request: pytest.FixtureRequest) -> str | None:
+    """The job queue's storage: SQLite in the instance folder (``None``), and Redis."""
+    if request.param == "sqlite":
+        return None
+    return str(request.getfixturevalue("redis_url"))
+
+
 #: Ids of the tiny directory used by the directory tests.
 ORG_LIBRARIES, ORG_REFUGE = uid(10), uid(12)
 SVC_LIBRARY, SVC_OLD_LIBRARY, SVC_REFUGE, SVC_HELPLINE = uid(20), uid(21), uid(22), uid(23)
@@ -339,9 +420,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     counts: dict[str, int] = {}
     for report in terminalreporter.stats.get("passed", []):
         if report.when == "call":
-            for name in ("sqlite", "postgresql"):
+            for name in ("sqlite", "postgresql", "redis"):
                 if f"[{name}" in report.nodeid:
                     counts[name] = counts.get(name, 0) + 1
     if counts:
         ran = ", ".join(f"{name} {n} passed" for name, n in sorted(counts.items()))
-        terminalreporter.write_line(f"database tests: {ran}")
+        terminalreporter.write_line(f"database and queue tests: {ran}")

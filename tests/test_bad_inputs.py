@@ -134,7 +134,11 @@ STOPS_EXPECTED = {
     "missing-lat.csv": (3, "lat", "missing; expected a latitude"),
     "nan-lon.csv": (3, "lon", "out of range; expected a longitude"),
     "duration-longer-than-a-shift.csv": (3, "duration_min", "longer than a shift"),
-    "frequency-not-dividing-the-cycle.csv": (2, "frequency_weeks", "does not divide the 2-week cycle; expected one of 1, 2"),
+    "frequency-not-dividing-the-cycle.csv": (
+        2,
+        "frequency_weeks",
+        "does not divide the 2-week cycle; expected one of 1, 2",
+    ),
     "frequency-not-a-number.csv": (2, "frequency_weeks", "does not divide the 2-week cycle"),
     "weekday-no-van-works.csv": (2, "weekdays", "Sat is a weekday no van works; the vans work Tue, Thu"),
     "duplicate-id.csv": (4, "id", "duplicate id 'ettington' (first on line 2)"),
@@ -158,10 +162,16 @@ def test_a_bad_stops_file(bad: Path, tiny_data: Path, instance: Path, tmp_path: 
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("unknown-objective.toml", "field 'plan.objective': unknown objective 'coverage'; expected one of driving, service"),
+        (
+            "unknown-objective.toml",
+            "field 'plan.objective': unknown objective 'coverage'; expected one of driving, service",
+        ),
         ("unknown-plan-option.toml", "field 'plan.max_stops': unknown setting; expected one of id, cycle_weeks"),
         ("preferred-weekday-no-van-works.toml", "field 'stops[0].preferred_weekday': Mon is a weekday no van works"),
-        ("stop-weekdays-no-van-works.toml", "field 'stops[0].weekdays': Mon, Fri: no van works them; the vans work Tue"),
+        (
+            "stop-weekdays-no-van-works.toml",
+            "field 'stops[0].weekdays': Mon, Fri: no van works them; the vans work Tue",
+        ),
         ("min-weeks-longer-than-the-cycle.toml", "field 'plan.min_weeks_between_visits'"),
     ],
 )

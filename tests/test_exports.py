@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -41,8 +42,12 @@ def publish(solution: Solution, folder: Path, plan_id: str = "small", directory:
 def test_publish_writes_every_file_atomically(small_plan: Solution, tmp_path: Path) -> None:
     folder = publish(small_plan, tmp_path)
     assert sorted(p.name for p in folder.iterdir()) == sorted(EXPORT_FILES)
-    publish(small_plan, tmp_path)  # replacing leaves no temporary folders
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["small"]
+    for _ in range(3):
+        publish(small_plan, tmp_path)  # each publish is a new version; the link switches to it
+    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == ["small"]
+    versions = sorted(p.name for p in (tmp_path / ".small.versions").iterdir())
+    assert len(versions) == 3 and versions[0] == "lock"  # the live version and the one before, no temporary folder
+    assert folder.is_symlink() and (tmp_path / ".small.versions" / versions[2]).samefile(folder)
 
 
 def test_plan_json_has_the_design_shape_and_reads_back(small_plan: Solution, tmp_path: Path) -> None:
@@ -121,3 +126,129 @@ def test_bad_plan_id_and_confidential_places_are_refused(small_plan: Solution, t
         publish(plan, tmp_path, plan_id="secret", directory=directory)
     assert "52.19" not in str(info.value) and "Lay-by" not in str(info.value)
     assert not (tmp_path / "secret").exists()
+
+
+# --- no lost data: publishing killed at any moment, concurrent publishers, leftovers --------------------------------
+
+PUBLISH_CHILD = """
+import json, pathlib
+from outreach_map.exports import publish_timetable
+from outreach_map.published import Timetable
+source = pathlib.Path("next.json")
+publish_timetable(Timetable.from_json(json.loads(source.read_text()), source=source), pathlib.Path("routes"))
+"""
+
+
+def _generated(folder: Path) -> str:
+    return str(json.loads((folder / "plan.json").read_text(encoding="utf-8"))["generated"])
+
+
+def _assert_whole(folder: Path) -> str:
+    """Every file of a published folder is complete and of one version; that version's stamp."""
+    assert sorted(p.name for p in folder.iterdir()) == sorted(EXPORT_FILES)
+    stamp = _generated(folder)
+    assert (folder / "timetable.ics").read_bytes().endswith(b"END:VCALENDAR\r\n")
+    assert (folder / "runs.gpx").read_text(encoding="utf-8").rstrip().endswith("</gpx>")
+    json.loads((folder / "runs.geojson").read_text(encoding="utf-8"))
+    return stamp
+
+
+def test_a_publisher_killed_at_any_moment_leaves_the_previous_version_live(
+    small_plan: Solution, tmp_path: Path
+) -> None:
+    from outreach_map.published import read_timetables, repair_published
+
+    from .killing import run_and_kill
+
+    routes = tmp_path / "routes"
+    old = timetable_of(small_plan, plan_id="small", generated=STAMP)
+    new = timetable_of(small_plan, plan_id="small", generated=STAMP.replace(day=28))
+    publish_timetable(old, routes)
+    (tmp_path / "next.json").write_text(json.dumps(new.to_json()), encoding="utf-8")
+    steps = run_and_kill(PUBLISH_CHILD, after=0, cwd=tmp_path, pause=0)  # a whole publish, to count its steps
+    assert steps >= len(EXPORT_FILES) + 2
+    for after in range(1, steps + 1):
+        publish_timetable(old, routes)
+        reached = run_and_kill(PUBLISH_CHILD, after=after, cwd=tmp_path, pause=0.1)
+        assert reached == after
+        listed = read_timetables(routes)
+        assert [t.plan_id for t in listed.timetables] == ["small"] and listed.broken == ()
+        stamp = _assert_whole(routes / "small")
+        # before the link switched, the old version is live; after it, the new one is (whole, either way)
+        assert stamp == (old.generated if after < steps else new.generated), after
+        repair_published(routes)
+        assert _assert_whole(routes / "small") == stamp
+        leftovers = [p.name for p in (routes / ".small.versions").iterdir() if not p.name.startswith("v-")]
+        assert leftovers == ["lock"], leftovers
+
+
+def test_leftovers_of_a_killed_writer_are_never_listed_and_are_cleaned(small_plan: Solution, tmp_path: Path) -> None:
+    """The earlier scheme's ``.<id>.old`` and ``.<id>.<tmp>`` folders: never read; a lost live folder comes back."""
+    from outreach_map.published import read_timetables, repair_published
+
+    folder = publish(small_plan, tmp_path)
+    for hidden in (".small.old", ".small.k2j4h6g8", ".other.versions"):
+        shutil.copytree(folder, tmp_path / hidden, symlinks=False)
+    assert [t.plan_id for t in read_timetables(tmp_path).timetables] == ["small"]
+    publish(small_plan, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.versions", ".small.versions", "small"]
+    # killed in the earlier scheme's final rename: no live folder, the last complete one in .<id>.old
+    shutil.rmtree(tmp_path / ".small.versions")
+    (tmp_path / "small").unlink()
+    (tmp_path / ".small.old").mkdir()
+    for name in EXPORT_FILES:
+        (tmp_path / ".small.old" / name).write_text((folder.parent / ".other.versions" / name).read_text())
+    assert read_timetables(tmp_path).timetables == ()
+    repair_published(tmp_path)
+    assert [t.plan_id for t in read_timetables(tmp_path).timetables] == ["small"]
+    assert not (tmp_path / ".small.old").exists()
+
+
+def test_a_folder_from_before_versions_becomes_the_first_version(small_plan: Solution, tmp_path: Path) -> None:
+    legacy = tmp_path / "small"
+    legacy.mkdir()
+    (legacy / "plan.json").write_text(json.dumps(timetable_of(small_plan, plan_id="small", generated=STAMP).to_json()))
+    folder = publish(small_plan, tmp_path)
+    assert folder.is_symlink() and sorted(p.name for p in folder.iterdir()) == sorted(EXPORT_FILES)
+    kept = [p for p in (tmp_path / ".small.versions").iterdir() if p.name.endswith("-adopted")]
+    assert len(kept) == 1 and [p.name for p in kept[0].iterdir()] == ["plan.json"]  # the one before, for its readers
+
+
+def test_two_concurrent_publishers_of_one_plan_both_succeed_and_leave_no_orphan(
+    small_plan: Solution, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    routes = tmp_path / "routes"
+    (tmp_path / "next.json").write_text(json.dumps(timetable_of(small_plan, plan_id="small").to_json()))
+    loop = "for _ in range(4):\n" + "".join(f"    {line}\n" for line in PUBLISH_CHILD.strip().splitlines()[-1:])
+    script = PUBLISH_CHILD.rsplit("\n", 2)[0] + "\n" + loop
+    children = [subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+                for _ in range(2)]  # fmt: skip
+    for child in children:
+        _, err = child.communicate(timeout=120)
+        assert child.returncode == 0 and "Traceback" not in err, err
+    assert sorted(p.name for p in routes.iterdir()) == [".small.versions", "small"]
+    _assert_whole(routes / "small")
+    inside = sorted(p.name for p in (routes / ".small.versions").iterdir())
+    assert len(inside) == 3 and inside[0] == "lock" and all(n.startswith("v-") for n in inside[1:])
+
+
+def test_a_second_publisher_waits_and_gives_up_with_a_sentence(
+    small_plan: Solution, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fcntl
+    import os
+
+    from outreach_map import _files
+
+    publish(small_plan, tmp_path)
+    monkeypatch.setattr(_files, "LOCK_TIMEOUT_S", 0.3)
+    fd = os.open(tmp_path / ".small.versions" / "lock", os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # another process is publishing small (a lock is per open file)
+    try:
+        with pytest.raises(PublishError, match="small is being written by another process; try again"):
+            publish(small_plan, tmp_path)
+    finally:
+        os.close(fd)

@@ -121,7 +121,7 @@ def test_save_and_load_round_trip(tmp_path: Path, embedded_network: RoadNetwork)
     assert again.digest == embedded_network.digest
     assert again.approximate and again.source == embedded_network.source
     save_network(embedded_network, folder)  # overwriting is atomic and leaves no temporary folders
-    assert sorted(p.name for p in (tmp_path / "roads").iterdir()) == ["copy"]
+    assert sorted(p.name for p in (tmp_path / "roads").iterdir()) == [".copy.versions", "copy"]
     assert [name for name, _ in list_networks(tmp_path)] == ["copy"]
 
 

@@ -120,10 +120,14 @@ def test_plan_publish_check_and_replan_with_locks(tiny_data: Path, tmp_path: Pat
     result = runner.invoke(main, ["--data-dir", str(tiny_data), "plan", "--config", str(fewer), "--time-limit", "2",
                                   "--seed", "2", "--out", str(again), "--lock-from", str(out)])  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "changes from tiny-round: 1" in result.output and "  removed nobottle" in result.output
+    assert "changes from tiny-round: 1" in result.output
+    assert "  Nobottle: no longer visited (it is not a stop of this plan); was " in result.output
+    assert "not kept: 1 stop of tiny-round is not a stop of this plan" in result.output
     before, after = (Timetable.from_json(json.loads((f / "plan.json").read_text(encoding="utf-8")), source=f)
                      for f in (out, again))  # fmt: skip
-    assert timetable_changes(before, after) == ["removed nobottle"]
+    assert [c.split(";")[0] for c in timetable_changes(before, after)] == [
+        "Nobottle: no longer visited (it is not a stop of this plan)"
+    ]
 
 
 def test_a_replan_that_adds_a_stop_or_changes_a_frequency_moves_no_other_entry(tiny_data: Path, tmp_path: Path) -> None:
@@ -135,7 +139,7 @@ def test_a_replan_that_adds_a_stop_or_changes_a_frequency_moves_no_other_entry(t
     assert result.exit_code == 0, result.output
 
     def replan(text: str, name: str) -> tuple[list[str], str]:
-        request = (tmp_path / f"{name}.toml")
+        request = tmp_path / f"{name}.toml"
         request.write_text(text, encoding="utf-8")
         out = tmp_path / "routes" / name
         done = runner.invoke(main, [*base, "--config", str(request), "--out", str(out), "--lock-from", str(first)])
@@ -148,12 +152,12 @@ def test_a_replan_that_adds_a_stop_or_changes_a_frequency_moves_no_other_entry(t
 
     # a new stop goes into the gaps of the published runs: nothing else moves
     added, output = replan(TINY_REQUEST, "with-nobottle")
-    assert len(added) == 1 and added[0].startswith("added nobottle"), added
+    assert len(added) == 1 and added[0].startswith("Nobottle: now visited"), added
     assert "published entries locked" in output, output
     # a stop visited more often changes its own entry only
     weekly, _ = replan(TINY_REQUEST + '\n[[stops]]\nid = "nobottle"\nexclude = true\n'
                        '\n[[stops]]\nid = "badby"\nfrequency_weeks = 1\n', "badby-weekly")  # fmt: skip
-    assert len(weekly) == 1 and weekly[0].startswith("moved badby"), weekly
+    assert len(weekly) == 1 and weekly[0].startswith("Badby: "), weekly
 
 
 def test_check_plan_finds_violations(tiny_data: Path, tmp_path: Path) -> None:
@@ -239,7 +243,14 @@ def test_make_timetable_relaxes_locks_that_would_leave_served_stops_out(tiny_dat
     relaxed = attempts[1].relaxed_from
     assert attempts[1].lock == "day" and relaxed is not None and relaxed[0] == "time" and relaxed[1] >= len(early)
     assert again.lock != "time" and again.compared_with == "tiny-round" and again.changes is not None
-    assert all(any(c.startswith((f"moved {s}:", f"removed {s}")) for c in again.changes) for s in early)
+    names = [s.name for s in first.timetable.served_stops if s.id in early]
+    assert all(any(c.startswith(f"{name}: ") for c in again.changes) for name in names), again.changes
+    assert any(
+        n.startswith("Keeping the weekday, weeks and time of the published visits left")
+        and "so visit times were allowed to move" in n
+        and names[0] in n
+        for n in again.lock_notes
+    ), again.lock_notes
 
 
 def test_a_replan_that_adds_or_refrequencies_a_stop_keeps_every_other_entry(tiny_data: Path, tmp_path: Path) -> None:
@@ -255,14 +266,17 @@ def test_a_replan_that_adds_or_refrequencies_a_stop_keeps_every_other_entry(tiny
     )
     added = make_timetable(more, data, times, locked=first.timetable, search=search)
     assert added.lock == "time" and added.changes is not None
-    assert added.changes[0].startswith("added daventry")
+    assert added.changes[0].startswith("Daventry: now visited")
     # nothing else moved but a visit the search cannot hold to its minute: one across the nominal break 12:45-13:15
     across = {
-        s.id for s in first.timetable.served_stops if s.entry and s.entry.arrive < "13:15" and s.entry.depart > "12:45"
+        s.name
+        for s in first.timetable.served_stops
+        if s.entry and s.entry.arrive < "13:15" and s.entry.depart > "12:45"
     }
-    moved = {c.split(":")[0].removeprefix("moved ") for c in added.changes[1:]}
+    moved = {c.split(":")[0] for c in added.changes[1:]}
     assert moved <= across, added.changes
-    assert all(added.timetable.stop(s).entry.weekday == first.timetable.stop(s).entry.weekday for s in moved)  # type: ignore[union-attr]
+    ids = {s.name: s.id for s in first.timetable.served_stops}
+    assert all(added.timetable.stop(ids[n]).entry.weekday == first.timetable.stop(ids[n]).entry.weekday for n in moved)  # type: ignore[union-attr]
     weekly = _load(_write(tmp_path, TINY_REQUEST + '\n[[stops]]\nid = "badby"\nfrequency_weeks = 1\n'), tiny_data)
     changed = make_timetable(weekly, data, times, locked=first.timetable, search=search)
-    assert changed.changes is not None and all("badby" in c for c in changed.changes), changed.changes
+    assert changed.changes is not None and all(c.startswith("Badby: ") for c in changed.changes), changed.changes

@@ -205,7 +205,9 @@ def test_warwickshire_from_the_shared_timetables_is_planned_published_and_checke
 
     council = read_council(SHARED_TIMETABLES, "Warwickshire")
     runs = council.runs[:6]
-    part = replace(council, runs=runs, depots={v: d for v, d in council.depots.items() if any(r.van == v for r in runs)})
+    part = replace(
+        council, runs=runs, depots={v: d for v, d in council.depots.items() if any(r.van == v for r in runs)}
+    )
     write_stops_csv(part, tmp_path / "warwickshire.csv")
     request = tmp_path / "warwickshire.toml"
     write_request_toml(part, request, "warwickshire.csv")

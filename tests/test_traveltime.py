@@ -189,25 +189,51 @@ def test_matrix_limit_and_distances(twelve_nodes: tuple[ModeGraph, nx.DiGraph]) 
     assert np.isinf(matrix.seconds[1, 1]) and np.isnan(matrix.metres[1, 1])  # 300 s > 200 s
 
 
-def test_travel_times_caches_matrices_on_disk(
+def test_travel_times_caches_the_planners_matrices_on_disk_in_a_private_folder(
     twelve_nodes: tuple[ModeGraph, nx.DiGraph], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import stat
+
     graph, _ = twelve_nodes
     network = RoadNetwork("grid", "test grid", True, {"drive": graph})
-    times = TravelTimes(network, cache_dir=tmp_path)
+    cache = tmp_path / "cache" / "grid"
     points = [spot(0, 0), spot(3000, 2000)]
-    first = times.matrix(points, points)
+    first = TravelTimes(network, cache_dir=cache).matrix(points, points, store_on_disk=True)
     assert first.approximate
-    assert len(list(tmp_path.glob("matrix-*.npz"))) == 1
+    assert len(list(cache.glob("matrix-*.npz"))) == 1
+    assert stat.S_IMODE(cache.stat().st_mode) == stat.S_IMODE(cache.parent.stat().st_mode) == 0o700
 
     def fail(*args: object, **kwargs: object) -> None:
         raise AssertionError("should have come from the cache")
 
     monkeypatch.setattr(traveltime, "od_matrix", fail)
-    again = times.matrix(points, points)
+    again = TravelTimes(network, cache_dir=cache).matrix(points, points, store_on_disk=True)  # a new process
     np.testing.assert_array_equal(again.seconds, first.seconds)
     with pytest.raises(AssertionError, match="cache"):
-        times.matrix(points, points, limit_minutes=1.0)  # another key: computed afresh
+        TravelTimes(network, cache_dir=cache).matrix(points, points, limit_minutes=1.0)  # another key: afresh
+
+
+def test_searched_positions_leave_no_trace_on_disk_and_memory_is_bounded(
+    twelve_nodes: tuple[ModeGraph, nx.DiGraph], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    graph, _ = twelve_nodes
+    network = RoadNetwork("grid", "test grid", True, {"drive": graph})
+    times = TravelTimes(network, cache_dir=tmp_path / "cache", memory_size=3)
+    services = [spot(0, 0, "library"), spot(3000, 2000, "gp")]
+    searched = [spot(100.0 * i, 50.0 * i, f"searched {i}") for i in range(5)]
+    first = times.matrix([searched[0]], services, with_distance=True)
+    for position in searched[1:]:
+        times.matrix([position], services, with_distance=True)
+    assert not (tmp_path / "cache").exists()  # nothing written, not even the folder
+    assert len(times._memory) == 3  # the two oldest searches are forgotten
+    last = times.matrix([searched[-1]], services, with_distance=True)
+    assert last is times.matrix([searched[-1]], services, with_distance=True)  # from memory
+    calls = []
+    monkeypatch.setattr(traveltime, "od_matrix", lambda *a, **k: calls.append(a) or first)
+    times.matrix([searched[0]], services, with_distance=True)
+    assert len(calls) == 1  # forgotten: computed again
+    with pytest.raises(ValueError, match="read-only"):
+        last.seconds[0, 0] = 0.0  # one answer shared by every caller cannot be changed by one of them
 
 
 def test_service_areas_nest_and_contain_the_facility(twelve_nodes: tuple[ModeGraph, nx.DiGraph]) -> None:

@@ -11,9 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from outreach_map.accounts import add_user, make_engine
-from outreach_map.audit import audit_events
 from outreach_map.cli import main
-from outreach_map.db.engine import session_scope
 from outreach_map.web import create_app
 
 from .test_geojson import assert_rfc7946
@@ -227,55 +225,6 @@ def _csrf(client: FlaskClient, url: str) -> str:
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert token, page
     return token.group(1)
-
-
-def test_scheduler_sets_up_runs_reviews_and_publishes_a_plan(client: FlaskClient, app: Flask) -> None:
-    import time
-
-    login(client, "sam", "scheduler-password")
-    form = {
-        "csrf_token": _csrf(client, "/schedule/new"), "plan_id": "web-plan", "cycle_weeks": "2",
-        "start_date": "2027-01-04", "min_population": "20", "time_limit": "5", "lock_from": "",
-        "van0_id": "north", "van0_depot": "daventry", "van0_shift": "09:30-16:30", "van0_weekdays": ["Tue", "Thu"],
-        "van1_id": "", "van2_id": "", "outreach_kind": "victim-support", "outreach_days": ["Tue"],
-    }  # fmt: skip
-    refused = client.post("/schedule/new", data=form)
-    assert refused.status_code == 400 and "unknown kind &#39;victim-support&#39;" in refused.get_data(as_text=True)
-    form["outreach_kind"] = "domestic-abuse-support"
-    response = client.post("/schedule/new", data=form)
-    assert response.status_code == 302
-    job_url = response.headers["Location"]
-    assert '<meta http-equiv="refresh" content="2">' in client.get(job_url).get_data(as_text=True)
-    deadline = time.monotonic() + 60
-    while client.get(job_url + "/status.json").get_json()["status"] not in ("done", "failed"):
-        assert time.monotonic() < deadline
-        time.sleep(0.5)
-    page = client.get(job_url).get_data(as_text=True)
-    assert "Publish to routes/web-plan" in page, re.sub(r"\s+", " ", page.split('id="main"')[1][:1500])
-    assert "Publish to routes/web-plan" in page and 'class="folium-map"' in page
-    assert "4 of 4 stops served" in page
-    published = client.post(job_url + "/publish", data={"csrf_token": _csrf(client, job_url)})
-    assert published.status_code == 302
-    assert (Path(app.config["ROUTES_DIR"]) / "web-plan" / "timetable.ics").exists()
-    assert "web-plan" in client.get("/schedule/").get_data(as_text=True)
-    with session_scope(app.extensions["outreach"].engine) as session:
-        published_by = [(e.user_name, e.target) for e in audit_events(session, actions=["publish"])]
-    assert published_by == [("sam", "plan web-plan")]
-
-
-def test_bad_plan_request_is_shown_on_the_form(client: FlaskClient) -> None:
-    login(client, "sam", "scheduler-password")
-    form = {
-        "csrf_token": _csrf(client, "/schedule/new"), "plan_id": "x", "cycle_weeks": "3", "start_date": "2027-01-05",
-        "min_population": "20", "time_limit": "5", "van0_id": "north", "van0_depot": "daventry",
-        "van0_shift": "09:30-16:30", "van0_weekdays": ["Tue"],
-    }  # fmt: skip
-    response = client.post("/schedule/new", data=form)
-    assert response.status_code == 400
-    assert "field &#39;plan.start_date&#39;: 2027-01-05 is a Tue; expected a Monday" in response.get_data(as_text=True)
-    form["start_date"], form["time_limit"] = "2027-01-04", "5000"
-    response = client.post("/schedule/new", data=form)
-    assert response.status_code == 400 and "time_limit" in response.get_data(as_text=True)
 
 
 def test_create_app_takes_its_settings_and_reads_no_environment(

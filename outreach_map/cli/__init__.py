@@ -675,6 +675,8 @@ def _print_made(made: MadeTimetable) -> None:
         click.echo(f"changes from {made.compared_with}: {len(made.changes)}")
         for line in made.changes:
             click.echo(f"  {line}")
+    for note in made.lock_notes:
+        click.echo(f"not kept: {note}")
 
 
 @main.command("check-plan")
@@ -700,6 +702,8 @@ def check_plan_cmd(ctx: click.Context, folder: Path, roads_name: str | None) -> 
     click.echo(f"{folder}: plan OK ({len(plan.runs)} runs, {len(plan.stops)} stops, every constraint holds)")
 
 
+from .ops import register as _register_ops_commands  # noqa: E402 - the groups need main
 from .staff import register as _register_staff_commands  # noqa: E402 - the staff groups need main
 
 _register_staff_commands(main)
+_register_ops_commands(main)

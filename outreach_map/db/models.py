@@ -24,6 +24,8 @@ deputy of a service: a staff account or a named role mailbox),
 ``pending_changes`` (edits waiting for approval), ``feedback`` (reports from
 the public), ``audit_events`` (refused attempts, logins, account changes, publishing) and
 ``login_failures`` (failed logins by user name, and locks).
+Long jobs run by the worker (plans): ``jobs`` (the request, progress, the
+result or the error, and who published it).
 Referrals between agencies: ``referrals`` (the client's details and notes
 encrypted, column by column, with the ``cryptography`` package's Fernet;
 nulled when the retention period ends) and ``referral_events`` (who saw or
@@ -63,6 +65,7 @@ __all__ = [
     "DirectoryState",
     "Feedback",
     "Handover",
+    "Job",
     "Location",
     "LoginFailure",
     "Membership",
@@ -612,3 +615,33 @@ class ReferralEvent(Base):
     organization_id: Mapped[str | None] = mapped_column(ID)
     action: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str | None] = mapped_column(String(300))
+
+
+class Job(Base):
+    """A long job (a plan) run by the worker: its request, progress, result or error, and its publication.
+
+    ``status`` is ``queued``, ``running``, ``done`` or ``failed``; ``request`` and
+    ``result`` are JSON (a plan's result is its timetable, never a client's details).
+    """
+
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    request: Mapped[dict[str, Any]] = mapped_column()
+    result: Mapped[dict[str, Any] | None] = mapped_column()
+    message: Mapped[str] = mapped_column(Text, default="")
+    percent: Mapped[int] = mapped_column(Integer, default=0)
+    time_limit: Mapped[float] = mapped_column(Float)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str | None] = mapped_column(String(128))
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published_by: Mapped[str | None] = mapped_column(String(64))

@@ -487,7 +487,7 @@ def road_travel(times: TravelTimes) -> TravelFunction:
             msg = f"location '{missing[0]}' has no lat/lon; a road network needs coordinates"
             raise ProblemError(msg)
         spots = [_Spot(loc.id, float(loc.lat or 0.0), float(loc.lon or 0.0)) for loc in locations]
-        matrix = times.matrix(spots, spots, with_distance=True)
+        matrix = times.matrix(spots, spots, with_distance=True, store_on_disk=True)
         metres = matrix.metres if matrix.metres is not None else np.zeros_like(matrix.seconds)
         minutes, km = matrix.minutes.copy(), metres / 1000.0
         np.fill_diagonal(minutes, 0.0)

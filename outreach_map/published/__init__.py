@@ -5,7 +5,7 @@ of weeks, and for every served stop its line in the public timetable.
 
 - :mod:`.model`: :class:`Timetable` and its records (:class:`Van`, :class:`Stop`,
   :class:`Run`, :class:`Visit`...), frozen, with ``from_json``/``to_json``;
-- :mod:`.files`: :func:`load_timetable`, :func:`list_timetables`;
+- :mod:`.files`: :func:`load_timetable`, :func:`read_timetables` (broken plans skipped and reported), the plan id rule;
 - :mod:`.solution`: :func:`timetable_of`, the timetable of a solver's solution;
 - :mod:`.check`: :func:`check_timetable`, every constraint by the one checker;
 - :mod:`.visits`: :func:`next_visits`, dated visits for the public pages;
@@ -18,8 +18,14 @@ from __future__ import annotations
 
 from .check import check_timetable as check_timetable
 from .files import TIMETABLE_FILE as TIMETABLE_FILE
+from .files import BrokenTimetable as BrokenTimetable
+from .files import PublishedTimetables as PublishedTimetables
+from .files import check_plan_id as check_plan_id
 from .files import list_timetables as list_timetables
 from .files import load_timetable as load_timetable
+from .files import read_timetables as read_timetables
+from .files import repair_published as repair_published
+from .model import PLAN_ID_PATTERN as PLAN_ID_PATTERN
 from .model import Entry as Entry
 from .model import Lunch as Lunch
 from .model import Network as Network
@@ -42,13 +48,16 @@ from .visits import next_visits as next_visits
 
 __all__ = [
     "CONFIDENTIAL_RADIUS_M",
+    "PLAN_ID_PATTERN",
     "TIMETABLE_FILE",
+    "BrokenTimetable",
     "Entry",
     "Lunch",
     "Network",
     "NextVisit",
     "Outreach",
     "Place",
+    "PublishedTimetables",
     "Run",
     "RunKey",
     "SolverInfo",
@@ -58,10 +67,13 @@ __all__ = [
     "Unserved",
     "Van",
     "Visit",
+    "check_plan_id",
     "check_timetable",
     "list_timetables",
     "load_timetable",
     "next_visits",
     "public_timetable",
+    "read_timetables",
+    "repair_published",
     "timetable_of",
 ]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from ..errors import DataFileError
 from ..planner.problem import UnservedCode
 
 __all__ = [
+    "PLAN_ID_PATTERN",
     "PLAN_ID_RE",
     "Entry",
     "Lunch",
@@ -50,8 +51,10 @@ Json = dict[str, Any]
 _NUMBER = (int, float)
 
 
-#: A timetable's id: it names its folder under routes/ and appears in URLs.
-PLAN_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+#: A timetable's id: it names its folder under routes/ and appears in URLs. The same text is the web form's
+#: ``pattern`` attribute, so it must also compile as a JavaScript ``v``-flag expression (hence ``\-``).
+PLAN_ID_PATTERN = r"[a-z0-9][a-z0-9._\-]{0,63}"
+PLAN_ID_RE = re.compile(rf"^{PLAN_ID_PATTERN}$")
 
 
 def plan_id_problem(plan_id: str) -> str | None:
@@ -559,6 +562,27 @@ class Timetable:
     def van(self, van_id: str) -> Van:
         """A van by id (``KeyError`` if there is none)."""
         return self._vans[van_id]
+
+    def with_entries(self) -> Timetable:
+        """This timetable with every visited stop's entry, taken from its runs where the file gives none.
+
+        The required plan shape has entries only in the runs; a stop visited on one weekday at one time
+        gets that entry (a stop visited on several weekdays or at several times keeps none).
+        """
+        visits: dict[str, list[tuple[Run, Visit]]] = {}
+        for run in self.runs:
+            for visit in run.visits:
+                visits.setdefault(visit.stop, []).append((run, visit))
+        stops = []
+        for stop in self.stops:
+            seen = visits.get(stop.id, [])
+            shapes = {(r.weekday, v.arrive, v.depart, r.van) for r, v in seen}
+            if stop.entry is None and len(shapes) == 1:
+                weekday, arrive, depart, van = shapes.pop()
+                weeks = tuple(sorted({r.week for r, _ in seen}))
+                stop = replace(stop, entry=Entry(weekday, weeks, arrive, depart, van))
+            stops.append(stop)
+        return replace(self, stops=tuple(stops))
 
     def first_date(self, week: int, weekday: str) -> date:
         """The date of a weekday of a week of the first cycle."""

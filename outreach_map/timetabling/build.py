@@ -43,7 +43,7 @@ def build_problem(
         can serve (villages picked automatically are reported as unserved
         instead), or a stop outside the road network's area.
     """
-    previous = locked_entries(locked, lock)
+    previous = locked_entries(locked, lock, worked={d for v in request.vans for d in v.weekdays})
     if request.outreach is not None:
         facilities_of(data.directory, request.outreach.kind)  # an unknown kind is refused now, naming the known ones
     builder = ProblemBuilder(cycle_weeks=request.cycle_weeks, start_date=request.start_date, name=request.plan_id,
@@ -72,7 +72,7 @@ def build_problem(
     if asked:
         msg = f"stop '{asked[0]}' cannot be served: {problem.unservable[asked[0]].text}"
         raise ProblemError(msg)
-    return lock_weeks(problem, previous)
+    return lock_weeks(problem, previous, since=locked.start_date if locked is not None else None)
 
 
 def _add_stop(builder: ProblemBuilder, request: TimetableRequest, choice: StopChoice) -> None:

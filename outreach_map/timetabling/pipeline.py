@@ -18,7 +18,7 @@ from ..published import Timetable, timetable_of
 from ..traveltime import TravelTimes
 from .build import build_problem
 from .changes import timetable_changes
-from .locks import LOCK_LEVELS, LockLevel
+from .locks import LOCK_LEVELS, LockLevel, lock_obstacles, name_list
 from .outreach import assign_outreach
 from .repair import repair
 from .request import TimetableRequest
@@ -51,7 +51,8 @@ class Attempt:
 class MadeTimetable:
     """A timetable ready to publish, the solution it comes from, and how it compares with the locked one.
 
-    ``changes`` is ``None`` without a locked timetable (``compared_with`` names it).
+    ``changes`` is ``None`` without a locked timetable (``compared_with`` names it); ``lock_notes`` say, in
+    words, why entries of the locked timetable could not be kept (empty when every one was).
     """
 
     timetable: Timetable
@@ -62,6 +63,11 @@ class MadeTimetable:
     compared_with: str | None = None
     objective: str = "driving"
     repaired: bool = False
+    lock_notes: tuple[str, ...] = ()
+
+
+_KEPT = {"time": "weekday, weeks and time", "day": "weekday and weeks"}
+_THEN = {"day": "so visit times were allowed to move", "none": "so the timetable was planned afresh"}
 
 
 def make_timetable(
@@ -102,13 +108,16 @@ def make_timetable(
     OutreachError
         For a request the data cannot serve (see :func:`~.build.build_problem`).
     """
-    served_before = {s.id for s in locked.served_stops} if locked else set()
+    locked = locked.with_entries() if locked is not None else None
+    served_before = {s.id: s.name for s in locked.served_stops} if locked else {}
     relaxed: tuple[LockLevel, int] | None = None
     levels: tuple[LockLevel, ...] = LOCK_LEVELS if locked else ("none",)
     lock: LockLevel = "none"
     repaired = None
+    notes: list[str] = []
     if locked is not None:  # first the smallest change: the published runs, with only the changed stops changed
         problem = build_problem(request, data, times, locked=None, lock="none")
+        notes += lock_obstacles(locked, request, problem)
         repaired = repair(problem, locked)
         if repaired is not None:
             levels, lock, solution, problem = (), "time", repaired, repaired.problem
@@ -116,19 +125,35 @@ def make_timetable(
         problem = build_problem(request, data, times, locked=locked, lock=lock)
         if on_attempt is not None:
             on_attempt(Attempt(lock, problem, relaxed))
-        if request.objective == "service":
-            fixed = {s.id for s in locked.served_stops} if locked is not None and lock != "none" else set()
-            solution = solve_for_service(
-                problem, time_limit=search.time_limit, seed=search.seed, fixed=fixed, progress=progress
-            )
-        else:
-            solution = solve(problem, time_limit=search.time_limit, seed=search.seed, progress=progress)
-        lost = {u.stop for u in solution.unserved} & served_before
-        if not lost:
+        solution = _solve(request, problem, search, locked if lock != "none" else None, progress)
+        lost = [u for u in solution.unserved if u.stop in served_before]
+        if not lost or lock == "none":
             break
         relaxed = (lock, len(lost))
+        names = name_list([served_before[u.stop] for u in lost])
+        notes.append(
+            f"Keeping the {_KEPT[lock]} of the published visits left {len(lost)} stop{'s' if len(lost) > 1 else ''} "
+            f"it serves unserved ({names}; {lost[0].reason}), {_THEN['day' if lock == 'time' else 'none']}."
+        )
     outreach = assign_outreach(solution, request.outreach, data, times) if request.outreach and times else None
     timetable = timetable_of(solution, plan_id=plan_id or request.plan_id, outreach=outreach)
     changes = tuple(timetable_changes(locked, timetable)) if locked else None
     compared = locked.plan_id if locked else None
-    return MadeTimetable(timetable, solution, problem, lock, changes, compared, request.objective, repaired is not None)
+    return MadeTimetable(
+        timetable, solution, problem, lock, changes, compared, request.objective, repaired is not None, tuple(notes)
+    )
+
+
+def _solve(
+    request: TimetableRequest,
+    problem: PlanProblem,
+    search: SearchOptions,
+    locked: Timetable | None,
+    progress: Callable[[Progress], None] | None,
+) -> Solution:
+    """Solve for the request's objective; with ``service``, the locked timetable's stops keep their frequency."""
+    if request.objective == "service":
+        fixed = {s.id for s in locked.served_stops} if locked is not None else set()
+        return solve_for_service(problem, time_limit=search.time_limit, seed=search.seed, fixed=fixed,
+                                 progress=progress)  # fmt: skip
+    return solve(problem, time_limit=search.time_limit, seed=search.seed, progress=progress)

@@ -78,7 +78,10 @@ def _published_frequencies(problem: PlanProblem, locked: Timetable) -> PlanProbl
 
 
 def _same_fleet(problem: PlanProblem, locked: Timetable) -> bool:
+    """Same cycle, vans and shifts, and a start on the same week of the cycle (else week numbers mean other dates)."""
     if problem.cycle_weeks != locked.cycle_weeks or len(problem.vans) != len(locked.vans):
+        return False
+    if problem.start_date is not None and (problem.start_date - locked.start_date).days % (7 * locked.cycle_weeks):
         return False
     for van, old in zip(problem.vans, locked.vans, strict=True):
         if (van.id, van.shift_start, van.shift_end) != (

@@ -142,10 +142,19 @@ TRAVEL_MODELS = ("roads", "proxy")
 #: The keys each table of a request may have (anything else is refused, listing these).
 REQUEST_KEYS = ("plan", "vans", "stops", "outreach")
 PLAN_KEYS = ("id", "cycle_weeks", "start_date", "min_population", "skip_with_library_km", "roads", "lock_from",
-             "objective", "balance", "max_stops_per_run", "min_weeks_between_visits", "stops_file", "travel")
+             "objective", "balance", "max_stops_per_run", "min_weeks_between_visits", "stops_file", "travel")  # fmt: skip
 VAN_KEYS = ("id", "depot", "shift", "lunch_minutes", "lunch_window", "weekdays", "max_stops_per_run")
-STOP_KEYS = ("id", "frequency_weeks", "frequencies", "weekdays", "preferred_weekday", "time_window", "duration_min",
-             "exclude", "same_run")
+STOP_KEYS = (
+    "id",
+    "frequency_weeks",
+    "frequencies",
+    "weekdays",
+    "preferred_weekday",
+    "time_window",
+    "duration_min",
+    "exclude",
+    "same_run",
+)
 OUTREACH_KEYS = ("name", "kind", "weekdays", "far_minutes")
 DEPOT_KEYS = ("name", "lat", "lon")
 
@@ -222,8 +231,6 @@ class _Table:
         if end <= start:
             raise self.fail(key, f"'{text}' ends before it starts")
         return str(text)
-
-
 
 
 def load_request(

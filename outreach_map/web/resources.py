@@ -14,14 +14,15 @@ from flask import current_app
 from sqlalchemy.engine import Engine
 
 from ..accounts import database_url
-from ..config import MailSettings, PlannerSettings, Settings
+from ..config import MailSettings, PlannerSettings, RoadSettings, Settings, WebSettings
 from ..dataset import Dataset, load_dataset
 from ..db.engine import open_engine
 from ..directory import services_dir
 from ..directory.store import DirectoryStore, ensure_directory
+from ..jobs import JobQueue, open_queue
 from ..maps import MapSettings
 from ..planner.problem import Location
-from ..published import Timetable, list_timetables
+from ..published import PublishedTimetables, Timetable, read_timetables, repair_published
 from ..referrals.crypto import ClientCipher, load_cipher
 from ..roads import RoadNetwork, load_roads
 from ..timetabling import market_town_depots
@@ -114,9 +115,35 @@ class Resources:
         """The vans' depots in this data, by town."""
         return market_town_depots(self.data)
 
+    @cached_property
+    def job_settings(self) -> Settings:
+        """The settings as this application uses them (the test overrides included), for the job worker."""
+        s = self.settings
+        return dataclasses.replace(
+            s, data_dir=self.data_dir, routes_dir=self.routes_dir, cache_dir=self.cache_dir,
+            instance_dir=self.instance_dir,
+            roads=dataclasses.replace(s.roads, network=self.roads_name, max_snap_km=self.max_snap_m / 1000),
+            web=dataclasses.replace(s.web, tiles=self.tiles, database_url=self.db_url),
+        )  # fmt: skip
+
+    @cached_property
+    def jobs(self) -> JobQueue:
+        """The queue of long jobs (plans); a worker process runs them (``outreach-map worker``)."""
+        return open_queue(self.job_settings)
+
+    @cached_property
+    def _repaired(self) -> bool:
+        repair_published(self.routes_dir)  # what a publisher killed mid-way left, once per process
+        return True
+
+    def published(self) -> PublishedTimetables:
+        """The published timetables, newest first, and the plan folders that cannot be read."""
+        assert self._repaired
+        return read_timetables(self.routes_dir)
+
     def timetables(self) -> list[Timetable]:
-        """The published timetables, newest first."""
-        return list_timetables(self.routes_dir)
+        """The published timetables, newest first (unreadable ones skipped, see :meth:`published`)."""
+        return list(self.published().timetables)
 
     def map_settings(self) -> MapSettings:
         return MapSettings(

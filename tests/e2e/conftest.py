@@ -145,7 +145,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, mailbox: Any) -> Itera
     server = create_server(app, host="127.0.0.1", port=port, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
+    worker = app.extensions["outreach"].jobs.worker()  # as `outreach-map worker` beside the site
+    worker.start()
     yield f"http://127.0.0.1:{port}"
+    worker.stop(graceful=False)
     server.close()
     if previous is None:
         os.environ.pop("OUTREACH_INSTANCE_DIR", None)
