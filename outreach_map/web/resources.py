@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy.engine import Engine
 
 from ..accounts import database_url
-from ..config import MailSettings, PlannerSettings, RoadSettings, Settings, WebSettings
+from ..config import MailSettings, PlannerSettings, Settings
 from ..dataset import Dataset, load_dataset
 from ..db.engine import open_engine
 from ..directory import services_dir
