@@ -37,6 +37,7 @@ bench: $(STAMP)
 data: $(STAMP)
 	$(BIN)/python data/build_villages.py
 	$(BIN)/python data/build_services.py
+	$(BIN)/python data/build_basemap.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -4,6 +4,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -45,6 +46,14 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+def map_data(page: str, name: str = "map") -> dict[str, Any]:
+    """The JSON data block a page's map is drawn from."""
+    found = re.search(rf'<script type="application/json" id="{name}-data">(.*?)</script>', page, re.DOTALL)
+    assert found, "no map data block"
+    data: dict[str, Any] = json.loads(found.group(1))
+    return data
+
+
 def login(client: FlaskClient, name: str, password: str) -> str:
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
@@ -74,7 +83,10 @@ def test_search_by_village_lists_services_with_road_times(client: FlaskClient) -
     assert "<h1>Badby</h1>" in page
     assert re.search(r"Daventry Library</a>\s*<span class=\"meta\">\d+ min by road, [\d.]+ km</span>", page)
     assert "Travel times are approximate" in page
-    assert "L.map(" in page and 'class="folium-map"' in page and 'id="map-legend"' in page
+    spec = map_data(page)
+    assert spec["tiles"] is None and spec["basemap"] == "/basemap.geojson"
+    assert any(p["class"] == "searched-place" for p in spec["points"])
+    assert "<script>" not in page and "folium" not in page  # no inline script: the map is drawn by static/map.js
     assert "Mondays and Tuesdays" in page  # opening hours from the schedule
     assert "Old Towcester Library" not in page  # closed services are not offered
     assert "Helpline" in page and "0808 2000 247" in page
@@ -200,7 +212,9 @@ def test_users_add_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 def test_service_areas_layer_is_fetched_not_inlined(client: FlaskClient) -> None:
     login(client, "pat", "planner-password")
     page = client.get("/plan/?kind=library&threshold=15").get_data(as_text=True)
-    assert 'fetch("/plan/layers/service-areas.geojson?kind=library' in page
+    assert map_data(page)["layers"] == [
+        {"url": "/plan/layers/service-areas.geojson?kind=library&mode=drive&real_only=0", "style": "service-areas"}
+    ]
     response = client.get("/plan/layers/service-areas.geojson?kind=library&mode=drive")
     assert response.mimetype == "application/geo+json"
     layer = response.get_json()
@@ -243,14 +257,15 @@ def test_scheduler_sets_up_runs_reviews_and_publishes_a_plan(client: FlaskClient
     response = client.post("/schedule/new", data=form)
     assert response.status_code == 302
     job_url = response.headers["Location"]
-    assert '<meta http-equiv="refresh" content="2">' in client.get(job_url).get_data(as_text=True)
+    waiting = client.get(job_url).get_data(as_text=True)
+    assert 'data-poll="' + job_url + '/status.json"' in waiting and 'http-equiv="refresh"' not in waiting
     deadline = time.monotonic() + 60
     while client.get(job_url + "/status.json").get_json()["status"] not in ("done", "failed"):
         assert time.monotonic() < deadline
         time.sleep(0.5)
     page = client.get(job_url).get_data(as_text=True)
     assert "Publish to routes/web-plan" in page, re.sub(r"\s+", " ", page.split('id="main"')[1][:1500])
-    assert "Publish to routes/web-plan" in page and 'class="folium-map"' in page
+    assert "Publish to routes/web-plan" in page and any(line["class"] == "run-line" for line in map_data(page)["lines"])
     assert "4 of 4 stops served" in page
     published = client.post(job_url + "/publish", data={"csrf_token": _csrf(client, job_url)})
     assert published.status_code == 302

@@ -14,18 +14,19 @@ from flask import current_app
 from sqlalchemy.engine import Engine
 
 from ..accounts import database_url
+from ..basemap import basemap_geojson
 from ..config import MailSettings, PlannerSettings, Settings
 from ..dataset import Dataset, load_dataset
 from ..db.engine import open_engine
 from ..directory import services_dir
 from ..directory.store import DirectoryStore, ensure_directory
-from ..maps import MapSettings
 from ..planner.problem import Location
-from ..published import Timetable, list_timetables
+from ..published import Retirement, Timetable, list_timetables, live_timetables, public_timetable, retired_plans
 from ..referrals.crypto import ClientCipher, load_cipher
 from ..roads import RoadNetwork, load_roads
 from ..timetabling import market_town_depots
 from ..traveltime import TravelTimes
+from .cache import Memo
 
 __all__ = ["Resources", "resources"]
 
@@ -46,6 +47,8 @@ class Resources:
     _times: dict[str, TravelTimes] = field(default_factory=dict)
     _data: tuple[object, Dataset] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _published: tuple[object, list[Timetable], dict[str, Retirement]] | None = field(default=None, repr=False)
+    memo: Memo[Any] = field(default_factory=Memo, repr=False)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], instance: Path, settings: Settings) -> Resources:
@@ -118,10 +121,39 @@ class Resources:
         """The published timetables, newest first."""
         return list_timetables(self.routes_dir)
 
-    def map_settings(self) -> MapSettings:
-        return MapSettings(
-            tiles=self.tiles, leaflet_js="/assets/leaflet/leaflet.js", leaflet_css="/assets/leaflet/leaflet.css"
-        )
+    def _published_state(self) -> object:
+        """What changes when a timetable is published, replaced or retired (a few ``stat`` calls)."""
+        entries = []
+        for path in [*sorted(self.routes_dir.glob("*/plan.json")), self.routes_dir / "retired.json"]:
+            try:
+                info = path.stat()
+            except OSError:
+                continue
+            entries.append((str(path), info.st_mtime_ns, info.st_ino, info.st_size))
+        return tuple(entries)
+
+    def published(self) -> tuple[object, list[Timetable], dict[str, Retirement]]:
+        """The published timetables and the retired ones, read again only when a file changed, with their state."""
+        state = self._published_state()
+        cached = self._published
+        if cached is None or cached[0] != state:
+            cached = (state, self.timetables(), retired_plans(self.routes_dir))
+            self._published = cached
+        return cached
+
+    def public_timetables(self) -> list[Timetable]:
+        """The timetables the public sees: published, running (not retired), revealing no confidential place."""
+        directory = self.data.directory
+        state, timetables, retired = self.published()
+        found: list[Timetable] = self.memo.get((directory, state), "public-timetables", lambda: [
+            t for t in live_timetables(timetables, retired) if public_timetable(t, directory) is not None
+        ])  # fmt: skip
+        return found
+
+    @cached_property
+    def basemap(self) -> bytes:
+        """The site's own base map (GeoJSON), served at ``/basemap.geojson``."""
+        return basemap_geojson(self.data_dir, self._static.villages)
 
 
 def resources() -> Resources:

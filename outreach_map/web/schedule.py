@@ -17,7 +17,7 @@ from ..clock import WEEKDAYS
 from ..config import PlannerSettings
 from ..errors import OutreachError
 from ..exports import EXPORT_FILES, publish_timetable
-from ..maps import render_fragments, timetable_map
+from ..mapdata import timetable_map_data
 from ..planner import Progress
 from ..timetabling import Attempt, SearchOptions, build_problem, make_timetable, parse_request
 from .auth import role_required
@@ -161,7 +161,7 @@ def job(job_id: str) -> ResponseReturnValue:
         found.elapsed = max(found.elapsed, _time.monotonic() - found.started)
     fragments = None
     if found.status == "done":
-        fragments = render_fragments(timetable_map(found.result.timetable, resources().map_settings()))
+        fragments = timetable_map_data(found.result.timetable, tiles=resources().tiles, basemap="/basemap.geojson")
     return render_template("schedule_job.html", job=found, map=fragments, weekdays=WEEKDAYS)
 
 
