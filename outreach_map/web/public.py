@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 
 from ..db.engine import session_scope
 from ..directory.feedback import MAX_MESSAGE, submit_feedback
@@ -167,9 +168,17 @@ def village(village_id: str) -> ResponseReturnValue:
         suggestions = res.data.villages.suggest(village_id.replace("-", " "))
         return _not_found(village_id, "village", suggestions)
     place = Place(found.id, found.name, found.lat, found.lon, "village")
-    result = _nearby(place)
-    return render_template("village.html", village=found, result=result, visits=_visits(found), map=_map(result),
-                           from_place=found.id)  # fmt: skip
+
+    def body() -> Markup:
+        result = _nearby(place)
+        return Markup(render_template("_village_body.html", village=found, result=result, visits=_visits(found),
+                                      map=_map(result), from_place=found.id))  # fmt: skip
+
+    # The page's body is the same for every visitor on a day: made once per version of the data; the page
+    # around it (header, per-request script nonces) is made for each request.
+    generation = (res.data.directory, res.published()[0], date.today(), res.tiles)
+    content = res.memo.get(generation, ("village-page", found.id), body)
+    return render_template("village.html", village=found, body=content, map=True)
 
 
 def _from_place(text: str | None) -> tuple[Place | None, str | None]:

@@ -10,7 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy.engine import Engine
 
 from ..accounts import database_url
@@ -87,7 +87,18 @@ class Resources:
 
     @property
     def data(self) -> Dataset:
-        """Villages and postcodes (loaded once) with the live directory (reloaded when it changes)."""
+        """Villages and postcodes (loaded once) with the live directory (reloaded when it changes).
+
+        Within one request the directory is looked up once (its revision is one query).
+        """
+        if has_request_context():
+            found: Dataset | None = g.get("outreach_data")
+            if found is None:
+                found = g.outreach_data = self._current_data()
+            return found
+        return self._current_data()
+
+    def _current_data(self) -> Dataset:
         directory = self.store.directory()
         cached = self._data
         if cached is None or cached[0] is not directory:
