@@ -65,9 +65,35 @@ def csv_rows(path: Path, required: Sequence[str]) -> Iterator[tuple[int, dict[st
             if len(fields) != len(header):
                 msg = f"has {len(fields)} fields; expected {len(header)} like the header"
                 raise DataFileError(path, msg, line=line)
-            yield line, dict(zip(header, (f.strip() for f in fields), strict=True))
+            row = dict(zip(header, (f.strip() for f in fields), strict=True))
+            for column, value in row.items():
+                problem = text_problem(value, markup=False)
+                if problem:
+                    raise DataFileError(path, problem, line=line, field=column)
+            yield line, row
     except csv.Error as exc:
         raise DataFileError(path, f"not valid CSV ({exc})", line=reader.line_num) from None
+
+
+#: The longest field a data file may hold.
+MAX_FIELD_CHARS = 1000
+_DIRECTION = frozenset(range(0x202A, 0x202F)) | frozenset(range(0x2066, 0x206A)) | {0x200E, 0x200F, 0x061C}
+
+
+def text_problem(value: str, *, markup: bool = True, limit: int = MAX_FIELD_CHARS) -> str | None:
+    """What is wrong with a text a person gave (``None`` when nothing): too long, control or
+    text-direction characters, or (unless ``markup``) ``<`` or ``>``. The message never repeats the text."""
+    if len(value) > limit:
+        return f"is {len(value):,} characters long; expected at most {limit:,}"
+    for ch in value:
+        code = ord(ch)
+        if code in _DIRECTION:
+            return f"contains a text-direction control character (U+{code:04X}); expected plain text"
+        if (code < 32 and ch not in "\t\n\r") or code == 0x7F:
+            return f"contains a control character (U+{code:04X}); expected plain text"
+    if not markup and ("<" in value or ">" in value):
+        return "contains markup (< or >); expected plain text"
+    return None
 
 
 def read_json_array(path: Path) -> list[dict[str, Any]]:
@@ -84,7 +110,22 @@ def read_json_array(path: Path) -> list[dict[str, Any]]:
         if not isinstance(item, dict):
             msg = f"expected a JSON object, found {type(item).__name__}"
             raise DataFileError(path, msg, record=f"record {index}")
+        for field, value in _strings(item, ""):
+            problem = text_problem(value, limit=20_000)
+            if problem:
+                raise DataFileError(path, problem, record=f"record {index}", field=field)
     return data
+
+
+def _strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield where or "(record)", value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _strings(item, f"{where}.{i}")
 
 
 def parse_float(path: Path, line: int, field: str, value: str, *, low: float, high: float, what: str) -> float:

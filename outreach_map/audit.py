@@ -1,8 +1,14 @@
 """The audit log: refused attempts, logins, account changes and publishing, kept whatever else happens.
 
-An event is written in its own transaction, so it stays on record even when
-the action it describes is refused and rolled back. Events name staff by
-user name and entries by id; they never hold a client's details.
+An event is written in the transaction of what it records (:func:`record_event`),
+or in its own when the action is refused and rolled back (:func:`record_refusal`)
+or happens outside the database (:func:`record_alone`, e.g. publishing a
+timetable). Events name staff by user name and entries by id; they never hold
+a client's details or a password.
+
+Actions: ``login``, ``login-failed``, ``login-locked``, ``logout``, ``unlock``,
+``user-added``, ``user-reset``, ``user-removed``, ``membership``, ``unmembership``,
+``deactivate``, ``denied`` and ``publish``.
 """
 
 from __future__ import annotations
@@ -18,17 +24,35 @@ from sqlalchemy.orm import Session
 from .db.engine import session_scope
 from .db.models import AuditEvent
 
-__all__ = ["audit_events", "record_event", "record_refusal"]
+__all__ = ["audit_events", "record_alone", "record_event", "record_refusal"]
 
 log = logging.getLogger("outreach_map.audit")
 
 
 def record_event(
-    session: Session, action: str, *, user_name: str | None, target: str | None = None, detail: str = ""
+    session: Session,
+    action: str,
+    *,
+    user_name: str | None,
+    target: str | None = None,
+    detail: str = "",
+    level: str = "info",
 ) -> None:
-    """Record an event in the caller's transaction (it is kept if, and only if, the action is)."""
+    """Record an event in the caller's transaction (it is kept if, and only if, the action is).
+
+    ``level`` is the level of the line in the application's log (``"warning"`` for a lock).
+    """
     session.add(AuditEvent(user_name=user_name, action=action, target=target, detail=detail[:2000]))
-    log.info("audit %s by %s on %s: %s", action, user_name or "-", target or "-", detail)
+    log.log(logging.getLevelName(level.upper()), "audit %s by %s on %s: %s", action, user_name or "-",
+            target or "-", detail)  # fmt: skip
+
+
+def record_alone(
+    engine: Engine, action: str, *, user_name: str | None, target: str | None = None, detail: str = ""
+) -> None:
+    """Record an event in a transaction of its own (an action done outside the database, such as publishing)."""
+    with session_scope(engine) as session:
+        record_event(session, action, user_name=user_name, target=target, detail=detail)
 
 
 def record_refusal(

@@ -25,6 +25,10 @@ setting                environment               ``outreach.toml``
 ``web.database_url``   ``OUTREACH_DATABASE_URL`` ``[web] database_url``
 ``web.secret_key``     ``OUTREACH_SECRET_KEY``   (never in a file; without it the site keeps
                                                  a random key in ``instance_dir/secret_key``)
+``web.proxy_fix``      ``OUTREACH_PROXY_FIX``    ``[web] proxy_fix``
+``web.behind_https``   ``OUTREACH_BEHIND_HTTPS`` ``[web] behind_https``
+``web.login_attempts``                           ``[web] login_attempts``
+``web.lockout_minutes``                          ``[web] lockout_minutes``
 ``directory.*``                                  ``[directory] review_months``, ``lead_organization``
 ``referrals.*``        ``OUTREACH_REFERRAL_KEY`` ``[referrals] retention_months``,
                        (never in a file)         ``allow_own_organisation``
@@ -51,11 +55,13 @@ from .clock import WEEKDAYS, clock, is_clock
 from .errors import DataFileError, OutreachError
 
 __all__ = [
+    "BEHIND_HTTPS_ENV",
     "CACHE_DIR_ENV",
     "CONFIG_FILE",
     "DATABASE_URL_ENV",
     "DATA_DIR_ENV",
     "INSTANCE_DIR_ENV",
+    "PROXY_FIX_ENV",
     "ROADS_ENV",
     "SECRET_KEY_ENV",
     "TILES_ENV",
@@ -84,6 +90,8 @@ TILES_ENV = "OUTREACH_TILES"
 ROADS_ENV = "OUTREACH_ROADS"
 #: Environment variable with the web site's secret key.
 SECRET_KEY_ENV = "OUTREACH_SECRET_KEY"
+#: Environment variables for a site behind a reverse proxy and served over HTTPS.
+PROXY_FIX_ENV, BEHIND_HTTPS_ENV = "OUTREACH_PROXY_FIX", "OUTREACH_BEHIND_HTTPS"
 CONFIG_FILE = "outreach.toml"
 #: Where the quick-exit button goes unless ``[web] quick_exit_url`` says otherwise.
 DEFAULT_QUICK_EXIT_URL = "https://www.bbc.co.uk/weather"
@@ -247,12 +255,32 @@ class WebSettings:
     secret_key
         The session-signing key, from ``OUTREACH_SECRET_KEY`` only (``None``: a
         random key kept in the instance folder).
+    proxy_fix
+        How many reverse proxies stand in front of the site: their ``X-Forwarded-For``,
+        ``-Proto``, ``-Host`` and ``-Port`` are believed (werkzeug's ProxyFix); 0 believes none.
+    behind_https
+        The site is served over HTTPS (directly or by the proxy): session cookies are
+        ``Secure`` (and ``__Host-``), every response has Strict-Transport-Security.
+    login_attempts, lockout_minutes
+        After this many failed logins for one user name within ``lockout_minutes``, that name
+        is locked for ``lockout_minutes`` (the lock is in the audit log).
     """
 
     tiles: str = "none"
     quick_exit_url: str = DEFAULT_QUICK_EXIT_URL
     database_url: str | None = None
     secret_key: str | None = field(default=None, repr=False)
+    proxy_fix: int = 0
+    behind_https: bool = False
+    login_attempts: int = 5
+    lockout_minutes: int = 15
+
+    def __post_init__(self) -> None:
+        for name, low, high in (("proxy_fix", 0, 5), ("login_attempts", 2, 100), ("lockout_minutes", 1, 1440)):
+            value = getattr(self, name)
+            if not low <= value <= high:
+                msg = f"{value} is out of range; expected {low} to {high}"
+                raise DataFileError(Path(CONFIG_FILE), msg, field=f"web.{name}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,7 +441,7 @@ def load_settings(
     source = path if table is not None else None
     toml = _Table(table or {}, path)
     data = toml.section("data", ("dir", "routes"))
-    web = toml.section("web", ("tiles", "quick_exit_url", "database_url", "instance_dir"))
+    web = toml.section("web", _WEB_KEYS)
     chosen = data_dir or env.get(DATA_DIR_ENV) or data.text("dir")
     cache = env.get(CACHE_DIR_ENV)
     instance = env.get(INSTANCE_DIR_ENV) or web.text("instance_dir")
@@ -425,16 +453,50 @@ def load_settings(
         instance_dir=Path(instance) if instance else PROJECT_ROOT / "instance",
         roads=_road_settings(toml, env, source),
         planner=_planner_settings(toml, source),
-        web=WebSettings(
-            tiles=env.get(TILES_ENV) or web.text("tiles", "none, osm or a tile URL") or "none",
-            quick_exit_url=web.text("quick_exit_url", "a URL") or DEFAULT_QUICK_EXIT_URL,
-            database_url=env.get(DATABASE_URL_ENV) or web.text("database_url", "an SQLAlchemy URL"),
-            secret_key=env.get(SECRET_KEY_ENV) or None,
-        ),
+        web=_web_settings(web, env),
         directory=_directory_settings(toml),
         referrals=_referral_settings(toml, env),
         mail=_mail_settings(toml, env),
         source=source,
+    )
+
+
+_WEB_KEYS = (
+    "tiles", "quick_exit_url", "database_url", "instance_dir", "proxy_fix", "behind_https", "login_attempts",
+    "lockout_minutes",
+)  # fmt: skip
+
+
+def _env_flag(env: Mapping[str, str], name: str, table: _Table, key: str) -> bool:
+    """A true/false setting from the environment (``1``/``true``/``0``/``false``), else from the table."""
+    text = env.get(name)
+    if text is None:
+        value = table.values.get(key, False)
+        if not isinstance(value, bool):
+            raise DataFileError(table.path, f"{value!r}; expected true or false", field=f"web.{key}")
+        return value
+    if text.strip().lower() not in ("1", "true", "yes", "0", "false", "no", ""):
+        raise DataFileError(Path(name), f"{text!r}; expected 1, true, 0 or false")
+    return text.strip().lower() in ("1", "true", "yes")
+
+
+def _web_settings(web: _Table, env: Mapping[str, str]) -> WebSettings:
+    default = WebSettings()
+    proxies = env.get(PROXY_FIX_ENV)
+    if proxies is not None and not proxies.strip().isdigit():
+        raise DataFileError(Path(PROXY_FIX_ENV), f"{proxies!r}; expected the number of proxies in front (0 for none)")
+    whole = "a whole number"
+    configured = web.get("proxy_fix", int, "the number of proxies in front of the site")
+    attempts, minutes = web.get("login_attempts", int, whole), web.get("lockout_minutes", int, whole)
+    return WebSettings(
+        tiles=env.get(TILES_ENV) or web.text("tiles", "none, osm or a tile URL") or "none",
+        quick_exit_url=web.text("quick_exit_url", "a URL") or DEFAULT_QUICK_EXIT_URL,
+        database_url=env.get(DATABASE_URL_ENV) or web.text("database_url", "an SQLAlchemy URL"),
+        secret_key=env.get(SECRET_KEY_ENV) or None,
+        proxy_fix=int(proxies) if proxies is not None else (configured or 0),
+        behind_https=_env_flag(env, BEHIND_HTTPS_ENV, web, "behind_https"),
+        login_attempts=default.login_attempts if attempts is None else attempts,
+        lockout_minutes=default.lockout_minutes if minutes is None else minutes,
     )
 
 

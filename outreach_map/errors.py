@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 __all__ = [
+    "MAX_MESSAGE_CHARS",
     "AccountError",
     "DataFileError",
     "DatabaseError",
@@ -47,11 +48,42 @@ __all__ = [
     "UnknownKindError",
     "UnknownPostcodeError",
     "UnknownVillageError",
+    "printable",
+    "quoted",
 ]
 
 
+#: The longest message an error gives by default (a quoted value is shortened to fit).
+MAX_MESSAGE_CHARS = 500
+
+
+def printable(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``text`` on one line, control and text-direction characters shown as ``\\uXXXX``, cut to ``limit``."""
+    shown = "".join(
+        ch if ch.isprintable() and not 0x202A <= ord(ch) <= 0x202E and not 0x2066 <= ord(ch) <= 0x2069
+        else f"\\u{ord(ch):04x}" for ch in text
+    )  # fmt: skip
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
+def quoted(value: object, limit: int = 40) -> str:
+    """A value as a message quotes it: in quotes, printable, at most ``limit`` characters."""
+    text = printable(str(value), limit)
+    return f"'{text}'"
+
+
 class OutreachError(Exception):
-    """Base class of every error caused by the user's input or data."""
+    """Base class of every error caused by the user's input or data.
+
+    ``str()`` of every such error is one printable line of bounded length (see :func:`printable`), whatever the
+    input it quotes.
+    """
+
+    #: The longest message this error gives.
+    message_limit = MAX_MESSAGE_CHARS
+
+    def __str__(self) -> str:
+        return printable(super().__str__(), self.message_limit)
 
 
 class DataFileError(OutreachError):
@@ -162,6 +194,8 @@ class EditConflictError(OutreachError):
 
 class InterchangeError(OutreachError):
     """An Open Referral file that cannot be imported: every bad record, by id and field; nothing was written."""
+
+    message_limit = 4000
 
     def __init__(self, path: str, problems: list[str]) -> None:
         self.path = path

@@ -12,7 +12,6 @@ replaces the old one, so a failure leaves the published timetable as it was.
 from __future__ import annotations
 
 import json
-import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +23,7 @@ from .directory import Directory
 from .errors import PublishError
 from .geojson import feature, feature_collection, line, point
 from .published import TIMETABLE_FILE, Place, Run, Stop, Timetable, public_timetable
+from .published.model import plan_id_problem
 from .tables import csv_text
 
 __all__ = [
@@ -36,7 +36,6 @@ __all__ = [
 ]
 
 EXPORT_FILES = (TIMETABLE_FILE, "timetable.csv", "timetable.ics", "runs.gpx", "runs.geojson")
-_PLAN_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 #: The public timetable's columns.
 TIMETABLE_COLUMNS = ("stop", "stop_id", "weekday", "arrive", "depart", "frequency", "weeks_of_cycle", "first_visit",
                      "van", "outreach_worker", "lat", "lon")  # fmt: skip
@@ -189,8 +188,9 @@ def publish_timetable(timetable: Timetable, routes_dir: Path, *, directory: Dire
         confidential location of ``directory`` (never published; the message
         does not say where).
     """
-    if not _PLAN_ID_RE.match(timetable.plan_id):
-        msg = f"plan id '{timetable.plan_id}': expected lower-case letters, digits, dots, dashes or underscores"
+    problem = plan_id_problem(timetable.plan_id)
+    if problem is not None:
+        msg = f"plan id {timetable.plan_id[:64]!r}: {problem}"
         raise PublishError(msg)
     if directory is not None and public_timetable(timetable, directory) is None:
         msg = "a stop or depot of this plan is at a confidential location; such a plan is never published"

@@ -101,6 +101,11 @@ def leaflet_files() -> tuple[Path, Path]:
     return base / "leaflet.js", base / "leaflet.css"
 
 
+def _tip(text: str) -> str:
+    """Text for a tooltip: HTML-escaped, and inert in the JavaScript template literal folium puts it in."""
+    return html.escape(text).replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
+
+
 def _band_colour(minutes: float) -> str:
     return next(colour for limit, colour, _ in BAND_COLOURS if minutes <= limit)
 
@@ -175,7 +180,7 @@ def coverage_map(
         folium.CircleMarker(
             location=[v.lat, v.lon], radius=3 + math.sqrt(v.population) / 12,
             color="#000000" if gap else "#444444", weight=3 if gap else 1,
-            fill=True, fill_color=_band_colour(minutes), fill_opacity=0.85, tooltip=html.escape(text),
+            fill=True, fill_color=_band_colour(minutes), fill_opacity=0.85, tooltip=_tip(text),
             class_name="village gap" if gap else "village",
         ).add_to(villages)  # fmt: skip
     services: Any = folium.FeatureGroup(name="service points").add_to(m)
@@ -190,20 +195,20 @@ def coverage_map(
         label = f"{f.name}" + (" (EXAMPLE, not a real location)" if f.example else "")
         folium.CircleMarker(
             location=[f.lat, f.lon], radius=6, color="#08306b", weight=2, fill=True,
-            fill_color="#ffffff" if f.example else "#2171b5", fill_opacity=1.0, tooltip=html.escape(label),
+            fill_color="#ffffff" if f.example else "#2171b5", fill_opacity=1.0, tooltip=_tip(label),
             class_name="service example" if f.example else "service",
         ).add_to(services)  # fmt: skip
     for f in removed:
         folium.CircleMarker(
             location=[f.lat, f.lon], radius=6, color="#b2182b", weight=3, fill=False,
-            tooltip=html.escape(f"{f.name} (removed in this scenario)"), class_name="service removed",
+            tooltip=_tip(f"{f.name} (removed in this scenario)"), class_name="service removed",
         ).add_to(services)  # fmt: skip
     if suggestions:
         suggested = folium.FeatureGroup(name="suggested sites").add_to(m)
         for f, population in suggestions:
             folium.CircleMarker(
                 location=[f.lat, f.lon], radius=9, color="#54278f", weight=3, fill=True, fill_color="#9e9ac8",
-                fill_opacity=1.0, tooltip=html.escape(f"Suggested: {f.name} (newly covers {population:,} people)"),
+                fill_opacity=1.0, tooltip=_tip(f"Suggested: {f.name} (newly covers {population:,} people)"),
                 class_name="suggestion",
             ).add_to(suggested)  # fmt: skip
     extra = [("&#9679; blue", "service point (white: EXAMPLE)"), ("&#9711; black ring", "gap village")]

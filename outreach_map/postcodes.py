@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ._readers import csv_rows, parse_float
-from .errors import DataFileError, InvalidPostcodeError, UnknownPostcodeError
+from .errors import DataFileError, InvalidPostcodeError, UnknownPostcodeError, quoted
 from .places import LAT_RANGE, LON_RANGE
 
 __all__ = [
@@ -50,7 +50,7 @@ def normalise_postcode(text: str) -> str:
     compact = re.sub(r"\s+", "", text).upper()
     match = _POSTCODE_RE.match(compact)
     if match is None:
-        msg = f"'{text.strip()}' is not a UK postcode; expected e.g. NN11 4AB"
+        msg = f"{quoted(text.strip(), 20)} is not a UK postcode; expected e.g. NN11 4AB"
         raise InvalidPostcodeError(msg)
     return f"{match.group(1)} {match.group(2)}"
 

@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Final
 
+from ._readers import text_problem
 from .errors import QueryError
 
 __all__ = ["MAX_SEARCH_CHARS", "choice_arg", "integer_arg", "number_arg", "text_arg"]
@@ -23,6 +24,9 @@ def text_arg(args: Mapping[str, str], name: str, *, max_chars: int = MAX_SEARCH_
     value = (args.get(name) or "").strip()
     if len(value) > max_chars:
         raise QueryError(name, f"is too long; expected at most {max_chars} characters")
+    problem = text_problem(value, markup=False)
+    if problem is not None:
+        raise QueryError(name, problem)
     return value or None
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -306,6 +307,23 @@ def save_network(network: RoadNetwork, folder: Path) -> None:
         (tmp / "network.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
+def _load_graphs(path: Path, meta: dict[str, Any]) -> dict[str, ModeGraph]:
+    graphs = {}
+    with path.open("rb") as handle, np.load(handle) as arrays:
+        for mode, info in meta["modes"].items():
+            lon, lat = arrays[f"{mode}_lon"], arrays[f"{mode}_lat"]
+            n = lon.shape[0]
+            indptr, indices = arrays[f"{mode}_indptr"], arrays[f"{mode}_indices"]
+            time = sp.csr_matrix((arrays[f"{mode}_time"], indices, indptr), shape=(n, n))
+            length = sp.csr_matrix((arrays[f"{mode}_length"], indices, indptr), shape=(n, n))
+            x, y = to_projected(info["crs"], lon, lat)
+            graphs[mode] = ModeGraph(
+                mode, info["crs"], x, y, lon, lat, time, length, float(info["snap_speed_mps"]),
+                arrays[f"{mode}_snappable"].astype(bool),
+            )  # fmt: skip
+    return graphs
+
+
 def load_network(folder: Path) -> RoadNetwork:
     """Load a network saved by :func:`save_network`.
 
@@ -321,24 +339,17 @@ def load_network(folder: Path) -> RoadNetwork:
         raise RoadNetworkError(msg)
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        arrays = np.load(folder / "network.npz")
     except (OSError, ValueError) as exc:
         raise DataFileError(meta_path, f"damaged road network ({exc}); rebuild or re-import it") from None
-    if meta.get("format") != FORMAT_VERSION:
-        raise DataFileError(meta_path, f"format {meta.get('format')}; expected {FORMAT_VERSION}", field="format")
-    graphs = {}
-    with arrays:
-        for mode, info in meta["modes"].items():
-            lon, lat = arrays[f"{mode}_lon"], arrays[f"{mode}_lat"]
-            n = lon.shape[0]
-            indptr, indices = arrays[f"{mode}_indptr"], arrays[f"{mode}_indices"]
-            time = sp.csr_matrix((arrays[f"{mode}_time"], indices, indptr), shape=(n, n))
-            length = sp.csr_matrix((arrays[f"{mode}_length"], indices, indptr), shape=(n, n))
-            x, y = to_projected(info["crs"], lon, lat)
-            graphs[mode] = ModeGraph(
-                mode, info["crs"], x, y, lon, lat, time, length, float(info["snap_speed_mps"]),
-                arrays[f"{mode}_snappable"].astype(bool),
-            )  # fmt: skip
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION:
+        found = meta.get("format") if isinstance(meta, dict) else None
+        raise DataFileError(meta_path, f"format {found}; expected {FORMAT_VERSION}", field="format")
+    arrays_path = folder / "network.npz"
+    try:
+        graphs = _load_graphs(arrays_path, meta)
+    except (OSError, ValueError, EOFError, KeyError, TypeError, zipfile.BadZipFile) as exc:
+        msg = f"damaged road network ({exc.__class__.__name__}); rebuild or re-import it"
+        raise DataFileError(arrays_path, msg) from None
     return RoadNetwork(
         name=meta["name"], source=meta["source"], approximate=bool(meta["approximate"]), graphs=graphs,
         notes=meta.get("notes", ""), attribution=meta.get("attribution", ""), parameters=meta.get("parameters", {}),
@@ -429,16 +440,38 @@ def _motorway_lines(path: Path) -> list[list[tuple[float, float]]]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise DataFileError(path, f"not readable GeoJSON ({exc})") from None
-    lines = []
-    for i, feature in enumerate(data.get("features", []), start=1):
-        geometry = feature.get("geometry") or {}
-        if geometry.get("type") == "LineString":
-            lines.append([(float(a), float(b)) for a, b, *_ in geometry["coordinates"]])
-        elif geometry.get("type") == "MultiLineString":
-            lines.extend([(float(a), float(b)) for a, b, *_ in part] for part in geometry["coordinates"])
-        else:
+    features = data.get("features") if isinstance(data, dict) else None
+    if not isinstance(features, list):
+        raise DataFileError(path, "expected a FeatureCollection with a list of features", field="features")
+    lines: list[list[tuple[float, float]]] = []
+    for i, feature in enumerate(features, start=1):
+        geometry = feature.get("geometry") if isinstance(feature, dict) else None
+        kind = geometry.get("type") if isinstance(geometry, dict) else None
+        if kind not in ("LineString", "MultiLineString"):
             raise DataFileError(path, "expected a LineString", record=f"feature {i}", field="geometry")
+        coordinates = geometry.get("coordinates")  # type: ignore[union-attr]
+        parts = [coordinates] if kind == "LineString" else coordinates
+        if not isinstance(parts, list):
+            raise DataFileError(path, "expected a list of positions", record=f"feature {i}", field="coordinates")
+        lines.extend(_positions(path, i, part) for part in parts)
     return lines
+
+
+def _positions(path: Path, feature: int, part: object) -> list[tuple[float, float]]:
+    """``[lon, lat]`` pairs in WGS84 ranges, or a named error."""
+    out = []
+    for position in part if isinstance(part, list) else [part]:
+        ok = isinstance(position, list) and len(position) >= 2
+        ok = ok and all(isinstance(c, int | float) and not isinstance(c, bool) for c in position[:2])  # type: ignore[index]
+        if not ok or not (-180 <= position[0] <= 180 and -90 <= position[1] <= 90):  # type: ignore[index]
+            msg = f"{str(position)[:40]!s} is not a [longitude, latitude] position in degrees"
+            raise DataFileError(path, msg, record=f"feature {feature}", field="coordinates")
+        out.append((float(position[0]), float(position[1])))  # type: ignore[index]
+    if len(out) < 2:
+        raise DataFileError(
+            path, "a line needs at least two positions", record=f"feature {feature}", field="coordinates"
+        )
+    return out
 
 
 #: An edge of the proxy network: u, v, metres, drive seconds, walkable.

@@ -111,3 +111,23 @@ def test_function_length_is_measured_from_def_to_last_line(tmp_path: Path) -> No
     sample = tmp_path / "sample.py"
     sample.write_text("def short():\n    return 1\n\n\ndef longer():\n" + "    x = 1\n" * 81, encoding="utf-8")
     assert _functions(sample) == [("short", 1, 2), ("longer", 5, 82)]
+
+
+#: Raw SQL: text(), driver-level execution, DB-API cursors. Only the SQLite pragmas (constants) are allowed.
+RAW_SQL = ("sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.literal_column")
+RAW_CALLS = ("exec_driver_sql", "executescript", "cursor")
+RAW_SQL_ALLOWED = {"outreach_map/db/engine.py": {"cursor"}}
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=_name)
+def test_sql_goes_through_the_orm_only(path: Path) -> None:
+    """No string of SQL anywhere: every query is built with SQLAlchemy's ORM and expressions, so nothing a user
+    typed can become SQL."""
+    raw = {name for name in _imports(path) if name in RAW_SQL}
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    calls = {
+        node.func.attr for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in RAW_CALLS
+    }  # fmt: skip
+    calls -= RAW_SQL_ALLOWED.get(_name(path), set())
+    assert not raw and not calls, f"{_name(path)} runs SQL text: {sorted(raw | calls)}"

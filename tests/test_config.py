@@ -93,6 +93,10 @@ def test_config_file_sets_planner_web_and_paths(tiny_data: Path, tmp_path: Path)
         ("[web]\ntiles = 3\n", "web.tiles"),
         ('[roads]\nmax_snap_km = "far"\n', "roads.max_snap_km"),
         ("[roads]\nmax_snap_km = 500\n", "roads.max_snap_km"),
+        ('[web]\nbehind_https = "yes"\n', "web.behind_https"),
+        ("[web]\nproxy_fix = true\n", "web.proxy_fix"),
+        ("[web]\nlogin_attempts = 2.5\n", "web.login_attempts"),
+        ("[web]\nproxy_fixes = 1\n", "web.proxy_fixes"),
     ],
 )
 def test_bad_settings_name_the_field(tmp_path: Path, text: str, field: str) -> None:
@@ -100,3 +104,42 @@ def test_bad_settings_name_the_field(tmp_path: Path, text: str, field: str) -> N
     config.write_text(text, encoding="utf-8")
     with pytest.raises(DataFileError, match=f"{config}: field '{field}'"):
         load_settings(environ={}, config_file=config)
+
+
+def test_web_security_settings_from_the_file_and_the_environment(tiny_data: Path, tmp_path: Path) -> None:
+    config = tmp_path / "outreach.toml"
+    config.write_text("[web]\nproxy_fix = 1\nbehind_https = true\nlogin_attempts = 8\nlockout_minutes = 30\n")
+    web = load_settings(data_dir=tiny_data, environ={}, config_file=config).web
+    assert (web.proxy_fix, web.behind_https, web.login_attempts, web.lockout_minutes) == (1, True, 8, 30)
+    env = {"OUTREACH_PROXY_FIX": "2", "OUTREACH_BEHIND_HTTPS": "0"}
+    web = load_settings(data_dir=tiny_data, environ=env, config_file=config).web
+    assert (web.proxy_fix, web.behind_https) == (2, False)
+    default = load_settings(data_dir=tiny_data, environ={}, config_file=None).web
+    assert (default.proxy_fix, default.behind_https, default.login_attempts, default.lockout_minutes) == (
+        0,
+        False,
+        5,
+        15,
+    )
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({"OUTREACH_PROXY_FIX": "yes"}, "OUTREACH_PROXY_FIX"),
+        ({"OUTREACH_BEHIND_HTTPS": "maybe"}, "OUTREACH_BEHIND_HTTPS"),
+    ],
+)
+def test_bad_web_security_environment_names_the_variable(tiny_data: Path, environ: dict[str, str], named: str) -> None:
+    with pytest.raises(DataFileError, match=named):
+        load_settings(data_dir=tiny_data, environ=environ, config_file=None)
+
+
+@pytest.mark.parametrize(
+    "text", ["[web]\nproxy_fix = 9\n", "[web]\nlogin_attempts = 1\n", "[web]\nlockout_minutes = 0\n"]
+)
+def test_web_security_settings_out_of_range_are_refused(tiny_data: Path, tmp_path: Path, text: str) -> None:
+    config = tmp_path / "outreach.toml"
+    config.write_text(text, encoding="utf-8")
+    with pytest.raises(DataFileError, match="out of range"):
+        load_settings(data_dir=tiny_data, environ={}, config_file=config)

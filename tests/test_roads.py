@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from scipy.sparse.csgraph import connected_components
 
+from outreach_map.errors import DataFileError
 from outreach_map.places import load_villages, villages_file
 from outreach_map.roads import (
     DEFAULT_NETWORK,
@@ -140,7 +141,7 @@ def test_damaged_network_file(tmp_path: Path, embedded_network: RoadNetwork) -> 
     folder = network_dir(tmp_path, "broken")
     save_network(embedded_network, folder)
     (folder / "network.npz").write_bytes(b"not a zip")
-    with pytest.raises(Exception, match=r"network\.json: damaged road network"):
+    with pytest.raises(DataFileError, match=r"network\.npz: damaged road network"):  # names the damaged file
         load_network(folder)
 
 

@@ -12,7 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from outreach_map.accounts import add_user, make_engine
+from outreach_map.audit import audit_events
 from outreach_map.cli import main
+from outreach_map.db.engine import session_scope
 from outreach_map.web import create_app
 
 from .test_geojson import assert_rfc7946
@@ -271,6 +273,9 @@ def test_scheduler_sets_up_runs_reviews_and_publishes_a_plan(client: FlaskClient
     assert published.status_code == 302
     assert (Path(app.config["ROUTES_DIR"]) / "web-plan" / "timetable.ics").exists()
     assert "web-plan" in client.get("/schedule/").get_data(as_text=True)
+    with session_scope(app.extensions["outreach"].engine) as session:
+        published_by = [(e.user_name, e.target) for e in audit_events(session, actions=["publish"])]
+    assert published_by == [("sam", "plan web-plan")]
 
 
 def test_bad_plan_request_is_shown_on_the_form(client: FlaskClient) -> None:

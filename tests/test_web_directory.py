@@ -222,3 +222,32 @@ def test_feedback_is_rate_limited(app: Flask) -> None:
         .status_code for i in range(7)
     ]  # fmt: skip
     assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]
+
+
+def test_lead_admins_create_and_edit_organisations_and_accounts(app: Flask) -> None:
+    ada = _client(app, "ada")
+    token = _form(ada, "/directory/organizations")["csrf_token"]
+    response = ada.post("/directory/organizations", data={"csrf_token": token, "name": "Women's Aid",
+                                                          "description": "Domestic abuse charity"})  # fmt: skip
+    assert response.status_code == 302
+    page = ada.get("/directory/organizations").get_data(as_text=True)
+    assert "Women&#39;s Aid" in page
+    org_id = re.search(r'id="org-([0-9a-f-]+)"><td>Women', page)
+    assert org_id
+    ada.post("/directory/organizations", data={"csrf_token": token, "organization_id": org_id.group(1),
+                                               "name": "Women's Aid", "description": "Local domestic abuse charity",
+                                               "website": "https://www.womensaid.org.uk"})  # fmt: skip
+    with session_scope(app.extensions["outreach"].engine) as session:
+        from outreach_map.directory.versions import history
+
+        versions = history(session, "organization", org_id.group(1), see_confidential=True)
+        assert [v.action for v in versions] == ["edit", "create"]
+        assert any(c["after"] == "https://www.womensaid.org.uk" for c in versions[0].changes)
+    libby = _client(app, "libby")
+    own = _form(libby, "/directory/")["csrf_token"]
+    assert libby.post("/directory/organizations", data={"csrf_token": own, "name": "X", "description": "Y"}
+                      ).status_code == 403  # fmt: skip
+    users = _form(ada, "/directory/users")["csrf_token"]
+    ada.post("/directory/users", data={"csrf_token": users, "action": "add", "user": "wendy", "role": "editor",
+                                       "password": "a long first password", "email": "wendy@example.org"})  # fmt: skip
+    assert "wendy" in ada.get("/directory/users").get_data(as_text=True)

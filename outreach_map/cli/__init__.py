@@ -10,6 +10,7 @@ print; the settings are loaded once by :func:`~outreach_map.config.load_settings
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from dataclasses import dataclass
@@ -82,6 +83,7 @@ def main(ctx: click.Context, data_dir: Path | None) -> None:
 def _dataset(ctx: click.Context) -> Dataset:
     """The data, with the live directory from the database (seeded from ``data/services`` on first use)."""
     settings = _settings(ctx)
+    files = load_dataset(settings.data_dir)  # every file checked before the database is touched
     store = open_store(settings)
     seeded, here = store.seeded_from(), services_dir(settings.data_dir)
     if seeded is not None and Path(seeded).resolve() != here.resolve():
@@ -90,7 +92,7 @@ def _dataset(ctx: click.Context) -> Dataset:
             "set OUTREACH_DATABASE_URL for a separate one",
             err=True,
         )
-    return load_dataset(settings.data_dir, directory=store.directory())
+    return dataclasses.replace(files, directory=store.directory())
 
 
 @main.command()
@@ -526,18 +528,40 @@ def _print_suggestion(suggestion: Suggestion, args: _SuggestArgs) -> None:
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     """Serve the web site with waitress (a production WSGI server)."""
-    from waitress import serve as waitress_serve
-
     from ..web import create_app
 
     app = create_app(_settings(ctx))
     resources = app.extensions["outreach"]
     _ = resources.data, resources.network  # load before the first visitor, and fail early on bad data
+    import socket
+
+    from waitress.server import create_server
+
+    with socket.socket() as probe:  # waitress leaves its socket open when it cannot bind: ask first
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            msg = f"cannot serve on {host} port {port}: {exc.strerror or exc}; is another server using it? (--port)"
+            raise OutreachError(msg) from None
+    server = create_server(app, host=host, port=port, threads=threads, ident="outreach-map")
     click.echo(f"outreach-map: serving http://{host}:{port}/ (Ctrl+C to stop)")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="outreach-map")
+    server.run()
 
 
 # --- route plans ---------------------------------------------------------------------------------------------------
+
+
+def _check_writable(out: Path) -> None:
+    """Refuse an --out that cannot be written before any work is done (the first existing folder above it)."""
+    import os
+
+    parent = out.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        msg = f"--out {out}: {parent} is not a folder this command can write to"
+        raise OutreachError(msg)
 
 
 @main.command("plan")
@@ -560,6 +584,7 @@ def plan_cmd(
     from ..timetabling import SearchOptions, load_request, make_timetable, market_town_depots
 
     settings = _settings(ctx)
+    _check_writable(out)
     data = _dataset(ctx)
     request = load_request(config_path, depots=market_town_depots(data), defaults=settings.planner)
     times = _travel_times(ctx, roads_name or request.roads, "drive")

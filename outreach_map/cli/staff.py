@@ -11,20 +11,27 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 
-from ..accounts import MEMBERSHIP_ROLES, ROLES, add_membership, add_user, list_users, remove_membership
+from ..accounts import (
+    MEMBERSHIP_ROLES,
+    ROLES,
+    add_membership,
+    add_user,
+    list_users,
+    remove_membership,
+    remove_user,
+    unlock,
+)
 from ..config import PROJECT_ROOT, Settings
 from ..dataset import load_dataset
 from ..db.engine import database_url, describe_url, open_engine, session_scope
 from ..db.migrate import current_revision, head_revision, upgrade
-from ..db.models import User
 from ..directory.editing import Actor
 from ..directory.interchange import import_services, read_import_file, write_export
 from ..directory.review import review_report
 from ..directory.stewards import deactivate_user
 from ..directory.store import open_store
-from ..errors import AccountError, ReportError
+from ..errors import ReportError
 from ..published import list_timetables
 from ..referrals.retention import purge_expired
 from ..report import build_report, parse_period, write_report
@@ -144,7 +151,7 @@ def users_add(ctx: click.Context, name: str, role: str, email: str | None, passw
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     store = open_store(_settings(ctx))
-    add_user(store.engine, name, role, password, email=email)
+    add_user(store.engine, name, role, password, email=email, by="cli:users add")
     click.echo(f"user {name} ({role}) saved")
 
 
@@ -167,7 +174,7 @@ def users_list(ctx: click.Context) -> None:
 def users_member(ctx: click.Context, name: str, organization: str, role: str) -> None:
     """Make NAME an editor (or admin) of ORGANIZATION (its id or exact name)."""
     store = open_store(_settings(ctx))
-    org_id = add_membership(store.engine, name, organization, role)
+    org_id = add_membership(store.engine, name, organization, role, by="cli:users member")
     click.echo(f"{name} is {role} of {organization} ({org_id})")
 
 
@@ -177,7 +184,7 @@ def users_member(ctx: click.Context, name: str, organization: str, role: str) ->
 @click.pass_context
 def users_unmember(ctx: click.Context, name: str, organization: str) -> None:
     """End NAME's membership of ORGANIZATION."""
-    remove_membership(open_store(_settings(ctx)).engine, name, organization)
+    remove_membership(open_store(_settings(ctx)).engine, name, organization, by="cli:users unmember")
     click.echo(f"{name} is no longer a member of {organization}")
 
 
@@ -206,14 +213,19 @@ def users_deactivate(ctx: click.Context, name: str) -> None:
 def users_remove(ctx: click.Context, name: str) -> None:
     """Deactivate an account, hand its services over, then delete it (versions keep the name)."""
     _deactivate(ctx, name, "remove")
-    store = open_store(_settings(ctx))
-    with session_scope(store.engine) as session:
-        user = session.scalar(select(User).where(User.name == name))
-        if user is None:
-            msg = f"no user called '{name}'"
-            raise AccountError(msg)
-        session.delete(user)
+    remove_user(open_store(_settings(ctx)).engine, name, by="cli:users remove")
     click.echo(f"user {name} removed")
+
+
+@users.command("unlock")
+@click.argument("name")
+@click.pass_context
+def users_unlock(ctx: click.Context, name: str) -> None:
+    """Lift the lock that failed logins put on NAME (a password reset with `users add` lifts it too)."""
+    if unlock(open_store(_settings(ctx)).engine, name, by="cli:users unlock"):
+        click.echo(f"user name {name} unlocked")
+    else:
+        click.echo(f"user name {name} had no failed logins")
 
 
 # --- referrals and the report ----------------------------------------------------------------------------------

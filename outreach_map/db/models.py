@@ -22,7 +22,8 @@ deputy of a service: a staff account or a named role mailbox),
 ``handovers`` (what happened to a service's contacts when someone left),
 ``versions`` (every change, with a snapshot and field-level changes),
 ``pending_changes`` (edits waiting for approval), ``feedback`` (reports from
-the public) and ``audit_events`` (refused attempts, logins, account changes).
+the public), ``audit_events`` (refused attempts, logins, account changes, publishing) and
+``login_failures`` (failed logins by user name, and locks).
 Referrals between agencies: ``referrals`` (the client's details and notes
 encrypted, column by column, with the ``cryptography`` package's Fernet;
 nulled when the retention period ends) and ``referral_events`` (who saw or
@@ -63,6 +64,7 @@ __all__ = [
     "Feedback",
     "Handover",
     "Location",
+    "LoginFailure",
     "Membership",
     "Organization",
     "OrganizationIdentifier",
@@ -411,10 +413,28 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(NAME)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     deactivated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Random, held in each logged-in session's cookie; replaced (so every session ends) at logout,
+    #: a password reset and deactivation. ``None``: no session is valid.
+    session_key: Mapped[str | None] = mapped_column(String(64))
 
     def may(self, role: str) -> bool:
         """Whether this user may act in ``role`` (admins may act in every role)."""
         return self.active and self.role in (role, "admin")
+
+    def end_sessions(self) -> None:
+        """Every session of this user stops working (logout, password reset, deactivation)."""
+        self.session_key = None
+
+
+class LoginFailure(Base):
+    """Failed logins for one user name (real or not, so a lock says nothing about who exists)."""
+
+    __tablename__ = "login_failures"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Membership(Base):

@@ -148,6 +148,7 @@ def deactivate_user(session: Session, actor: Actor, user_name: str, *, now: date
         raise PermissionDeniedError(msg)
     moment = now or datetime.now(UTC)
     user.active, user.deactivated_at = False, moment
+    user.end_sessions()  # a copy of their session cookie stops working, even if the account is reactivated
     handovers: list[Handover] = []
     for steward in list(session.scalars(select(Steward).where(Steward.user_id == user.id))):
         service = session.get(Service, steward.service_id)

@@ -15,6 +15,8 @@ Times of day are ``"HH:MM"`` as in the file; weekdays are ``"Mon"`` .. ``"Sun"``
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -26,6 +28,7 @@ from ..errors import DataFileError
 from ..planner.problem import UnservedCode
 
 __all__ = [
+    "PLAN_ID_RE",
     "Entry",
     "Lunch",
     "Network",
@@ -40,10 +43,22 @@ __all__ = [
     "Unserved",
     "Van",
     "Visit",
+    "plan_id_problem",
 ]
 
 Json = dict[str, Any]
 _NUMBER = (int, float)
+
+
+#: A timetable's id: it names its folder under routes/ and appears in URLs.
+PLAN_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+
+def plan_id_problem(plan_id: str) -> str | None:
+    """What is wrong with a timetable id (``None`` when it is fine); the message does not repeat the id."""
+    if PLAN_ID_RE.match(plan_id) and ".." not in plan_id:
+        return None
+    return "expected 1 to 64 lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +80,8 @@ class _Reader:
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
             names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
             raise self.fail(name, f"missing or not {names}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.fail(name, f"{value} is not a finite number")
         return value
 
     def optional(self, name: str, kind: type | tuple[type, ...]) -> Any:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from ..clock import WEEKDAYS, clock
 from ..config import PlannerSettings
 from ..errors import DataFileError, OutreachError
 from ..planner.problem import PLANNER_DEFAULTS, Location
+from ..published.model import plan_id_problem
 
 __all__ = [
     "OutreachWorker",
@@ -121,6 +122,13 @@ class _Table:
             raise self.fail(key, f"{value!r} is not {names}")
         return value
 
+    def only(self, *known: str) -> _Table:
+        """Refuse a key the table does not have (a misspelt ``shfit`` is an error, never ignored)."""
+        for key in self.values:
+            if key not in known:
+                raise self.fail(str(key)[:40], f"unknown setting; expected one of {', '.join(known)}")
+        return self
+
     def tables(self, key: str) -> list[_Table]:
         """``[[key]]``: a list of tables, each with its place (``key[2].``) for error messages."""
         items = self.get(key, list, [])
@@ -153,6 +161,14 @@ class _Table:
         if end <= start:
             raise self.fail(key, f"'{text}' ends before it starts")
         return str(text)
+
+
+#: The keys each table of a request may have.
+REQUEST_KEYS = ("plan", "vans", "stops", "outreach")
+PLAN_KEYS = ("id", "cycle_weeks", "start_date", "min_population", "skip_with_library_km", "roads", "lock_from")
+VAN_KEYS = ("id", "depot", "shift", "lunch_minutes", "lunch_window", "weekdays")
+STOP_KEYS = ("id", "frequency_weeks", "weekdays", "time_window", "duration_min", "exclude")
+OUTREACH_KEYS = ("name", "kind", "weekdays", "far_minutes")
 
 
 def load_request(
@@ -195,15 +211,23 @@ def parse_request(
     DataFileError
         Naming the field and what was expected.
     """
-    top = _Table(data, path)
+    top = _Table(data, path).only(*REQUEST_KEYS)
     plan = top.table("plan")
     if plan is None:
         raise top.fail("plan", "missing; expected a [plan] table with id, cycle_weeks and start_date")
+    plan.only(*PLAN_KEYS)
     cycle = plan.get("cycle_weeks", int, 4)
     if not 1 <= cycle <= 4:
         raise plan.fail("cycle_weeks", f"{cycle} is out of range; expected 1 to 4")
+    plan_id = plan.get("id", str, None) or path.stem
+    problem = plan_id_problem(plan_id)
+    if problem is not None:
+        raise plan.fail("id", problem)
+    for key in ("min_population", "skip_with_library_km"):
+        if plan.get(key, (int, float), 0) < 0:
+            raise plan.fail(key, "is negative; expected 0 or more")
     return TimetableRequest(
-        plan_id=plan.get("id", str, None) or path.stem, cycle_weeks=cycle, start_date=_start_date(plan),
+        plan_id=plan_id, cycle_weeks=cycle, start_date=_start_date(plan),
         vans=_vans(top, depots, defaults), min_population=plan.get("min_population", int, 50),
         skip_with_library_km=float(plan.get("skip_with_library_km", (int, float), 1.5)),
         overrides=_overrides(top, cycle), outreach=_outreach(top), roads=plan.get("roads", str, None),
@@ -213,6 +237,8 @@ def parse_request(
 
 def _start_date(plan: _Table) -> date:
     raw = plan.values.get("start_date")
+    if isinstance(raw, datetime):
+        raise plan.fail("start_date", "has a time of day; expected a date only, YYYY-MM-DD (a Monday)")
     try:
         start = raw if isinstance(raw, date) else date.fromisoformat(str(raw))
     except ValueError:
@@ -228,6 +254,7 @@ def _vans(top: _Table, depots: Mapping[str, Location], defaults: PlannerSettings
         raise top.fail("vans", "no van; expected at least one [[vans]] table")
     vans = []
     for i, table in enumerate(tables):
+        table.only(*VAN_KEYS)
         depot = table.get("depot", str, next(iter(depots), ""))
         if depot not in depots:
             known = ", ".join(depots) or "a town with a library (this data has none)"
@@ -248,9 +275,12 @@ def _vans(top: _Table, depots: Mapping[str, Location], defaults: PlannerSettings
 def _overrides(top: _Table, cycle: int) -> dict[str, StopOverride]:
     overrides = {}
     for table in top.tables("stops"):
+        table.only(*STOP_KEYS)
         stop_id = table.get("id", str, None)
         if stop_id is None:
             raise table.fail("id", "missing; expected the village id, e.g. kings-sutton")
+        if stop_id in overrides:
+            raise table.fail("id", f"{stop_id[:40]!r} appears twice; expected one [[stops]] table per stop")
         freq = table.get("frequency_weeks", int, None)
         if freq is not None and (freq < 1 or cycle % freq):
             raise table.fail("frequency_weeks", f"{freq} does not divide the {cycle}-week cycle")
@@ -265,6 +295,9 @@ def _outreach(top: _Table) -> OutreachWorker | None:
     table = top.table("outreach")
     if table is None:
         return None
+    table.only(*OUTREACH_KEYS)
+    if table.get("far_minutes", (int, float), 20) < 0:
+        raise table.fail("far_minutes", "is negative; expected minutes (0 or more)")
     return OutreachWorker(
         name=table.get("name", str, "Outreach worker"),
         kind=table.get("kind", str, "victim-support"),

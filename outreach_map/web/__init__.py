@@ -9,6 +9,7 @@ once per application. Nothing here reads the environment.
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, NotFound
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..config import PROJECT_ROOT, Settings, load_settings
 from ..directory.hours import describe
@@ -24,6 +26,7 @@ from ..errors import EntryNotFoundError, OutreachError, PermissionDeniedError
 from ..links import dead_link
 from .limits import limiter
 from .resources import Resources
+from .security import init_security
 
 __all__ = ["create_app"]
 
@@ -33,8 +36,9 @@ def _secret_key(instance: Path) -> str:
     path = instance / "secret_key"
     if not path.exists():
         instance.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32), encoding="utf-8")
-        path.chmod(0o600)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)  # never readable by others, not even briefly
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_hex(32))
     return path.read_text(encoding="utf-8").strip()
 
 
@@ -50,11 +54,29 @@ def _flask_config(settings: Settings) -> dict[str, Any]:
         "TILES": settings.web.tiles,
         "QUICK_EXIT_URL": settings.web.quick_exit_url,
         "SECRET_KEY": settings.web.secret_key,
+        "PROXY_FIX": settings.web.proxy_fix,
+        "BEHIND_HTTPS": settings.web.behind_https,
+        "LOGIN_ATTEMPTS": settings.web.login_attempts,
+        "LOCKOUT_MINUTES": settings.web.lockout_minutes,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_DURATION": 0,
         "WTF_CSRF_TIME_LIMIT": None,
     }
+
+
+def _cookies_and_proxies(app: Flask) -> None:
+    """Session cookies ``Secure`` (and ``__Host-``) behind HTTPS; believe the proxies in front, no others."""
+    secure = bool(app.config["BEHIND_HTTPS"])
+    for prefix in ("SESSION", "REMEMBER"):
+        app.config[f"{prefix}_COOKIE_SECURE"] = secure
+        app.config[f"{prefix}_COOKIE_HTTPONLY"] = True
+        app.config[f"{prefix}_COOKIE_SAMESITE"] = "Lax"
+    if secure:
+        app.config["SESSION_COOKIE_NAME"] = "__Host-session"
+    proxies = int(app.config["PROXY_FIX"])
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)  # type: ignore[method-assign]
 
 
 def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -81,6 +103,7 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
+    _cookies_and_proxies(app)
     app.extensions["outreach"] = Resources.from_config(app.config, Path(app.instance_path), settings)
     _register(app)
     return app
@@ -125,6 +148,7 @@ def _register(app: Flask) -> None:
     csrf.exempt(api.bp)  # read-only JSON API: no forms, no cookies; other methods get 405
     auth.init_login(app)
     limiter.init_app(app)
+    init_security(app)
     app.jinja_env.filters["hours"] = _hours_text
     app.jinja_env.globals["dead_link"] = dead_link
 
@@ -155,10 +179,3 @@ def _register(app: Flask) -> None:
     def server_error(error: Exception) -> tuple[str, int]:  # pragma: no cover - exercised in a test by a fault
         app.logger.exception("unhandled error", exc_info=error)
         return render_template("error.html", error=None), 500
-
-    @app.after_request
-    def security_headers(response: Any) -> Any:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        return response

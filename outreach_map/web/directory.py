@@ -21,9 +21,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..accounts import add_membership
+from ..accounts import add_membership, add_user
 from ..db.engine import session_scope
-from ..db.models import Organization, PendingChange, Service, TaxonomyTerm, User
+from ..db.models import Membership, Organization, PendingChange, Service, TaxonomyTerm, User, Version
 from ..directory.editing import (
     Actor,
     actor_for,
@@ -36,6 +36,7 @@ from ..directory.editing import (
 from ..directory.entryform import entry_from_form, form_from_entry
 from ..directory.feedback import feedback_for, mark_acted
 from ..directory.hours import describe
+from ..directory.organizations import save_organization, set_requires_approval
 from ..directory.review import review_report
 from ..directory.stewards import DUTIES, acknowledge_handover, deactivate_user, open_handovers, set_steward, stewards_of
 from ..directory.tables import Entry, read_entry
@@ -335,17 +336,25 @@ def organizations() -> ResponseReturnValue:
         if not actor.lead_admin:
             abort(403)
         if request.method == "POST":
-            org = session.get(Organization, request.form.get("organization_id", ""))
-            if org is None:
-                abort(404)
-            org.requires_approval = request.form.get("requires_approval") == "on"
-            flash(
-                f"{org.name}: edits {'now wait for approval' if org.requires_approval else 'publish at once'}.", "info"
-            )
-            return redirect(url_for("directory.organizations"))
-        partners = set(
-            session.scalars(select(Organization.id).join(Service, Service.organization_id == Organization.id))
-        )
+            org_id = request.form.get("organization_id") or None
+            if request.form.get("action") == "approval" and org_id:
+                set_requires_approval(session, actor, org_id, request.form.get("requires_approval") == "on")
+                flash("Saved: the organisation's edits " + ("now wait for approval." if
+                      request.form.get("requires_approval") == "on" else "publish at once."), "info")  # fmt: skip
+                return redirect(url_for("directory.organizations"))
+            try:
+                saved = save_organization(session, actor, request.form, org_id)
+            except InvalidEntryError as exc:
+                session.rollback()
+                flash(f"Not saved: {exc}.", "error")
+                return redirect(url_for("directory.organizations"), code=303)
+            flash("Organisation saved.", "info")
+            return redirect(url_for("directory.organizations", _anchor=f"org-{saved}"))
+        # The partnership's organisations: with staff accounts, or created or changed here (not the schools and
+        # surgeries that only come from open data).
+        partners = set(session.scalars(select(Membership.organization_id)))
+        partners |= set(session.scalars(select(Version.entity_id).where(Version.entity_type == "organization")))
+        partners |= {o.id for o in session.scalars(select(Organization).where(Organization.lead.is_(True)))}
         orgs = list(session.scalars(select(Organization).order_by(Organization.name)))
         return render_template("directory/organizations.html", orgs=orgs, partners=partners)
 
@@ -360,7 +369,14 @@ def users() -> ResponseReturnValue:
         action = request.form.get("action")
         name = request.form.get("user", "")
         try:
-            if action == "deactivate":
+            if action == "add":
+                with _session() as (session, actor):
+                    if not actor.lead_admin:
+                        raise PermissionDeniedError("only the lead agency's admins may add accounts")
+                add_user(resources().engine, name, request.form.get("role", "editor"), request.form.get("password", ""),
+                         email=request.form.get("email") or None)  # fmt: skip
+                flash(f"Account {name} added; give them their password in person and ask them to change it.", "info")
+            elif action == "deactivate":
                 with _session() as (session, actor):
                     done = deactivate_user(session, actor, name)
                 flash(f"{name} is deactivated; {len(done)} service contact(s) handed over.", "info")
@@ -379,4 +395,5 @@ def users() -> ResponseReturnValue:
     with _session() as (session, actor):
         orgs = list(session.scalars(select(Organization).order_by(Organization.name)))
         manageable = [o for o in orgs if actor.administers(o.id)]
-    return render_template("directory/users.html", members=list_users(resources().engine), orgs=manageable)
+        lead = actor.lead_admin
+    return render_template("directory/users.html", members=list_users(resources().engine), orgs=manageable, lead=lead)

@@ -16,6 +16,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
+from .._readers import text_problem
 from ..db.engine import session_scope
 from ..directory.feedback import MAX_MESSAGE, submit_feedback
 from ..errors import (
@@ -122,7 +123,11 @@ def _not_found(q: str, problem: str, suggestions: list[str] | None = None, statu
 
 @bp.get("/search")
 def search() -> ResponseReturnValue:
-    q = (request.args.get("q") or "").strip()[:MAX_QUERY]
+    q = (request.args.get("q") or "").strip()
+    problem = text_problem(q, markup=False, limit=MAX_QUERY)
+    if problem is not None:
+        message = f"What you typed {problem}. Type a village, a postcode or latitude, longitude."
+        return render_template("home.html", village_names=[], message=message), 400
     if not q:
         return render_template(
             "home.html", village_names=[], message="Type a village, a postcode or latitude, longitude."

@@ -12,7 +12,9 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
+from ..audit import record_alone
 from ..clock import WEEKDAYS
 from ..config import PlannerSettings
 from ..errors import OutreachError
@@ -186,5 +188,6 @@ def publish(job_id: str) -> ResponseReturnValue:
     except OutreachError as exc:
         flash(str(exc), "error")
         return redirect(url_for("schedule.job", job_id=job_id))
+    record_alone(res.engine, "publish", user_name=current_user.name, target=f"plan {folder.name}", detail=job_id)
     flash(f"Published {folder.name}: the public pages now show its visits.", "info")
     return redirect(url_for("schedule.index"))

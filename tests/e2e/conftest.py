@@ -165,12 +165,15 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser: object, live_server: str) -> Iterator[object]:
-    """A fresh page that records every request going to another origin."""
+    """A fresh page that records every request going to another origin and fails on any CSP violation."""
     context = browser.new_context(viewport={"width": 1280, "height": 1000})  # type: ignore[attr-defined]
     page = context.new_page()
     page.foreign_requests = []  # type: ignore[attr-defined]
+    page.csp_violations = []  # type: ignore[attr-defined]
     page.on(
         "request", lambda r: None if r.url.startswith((live_server, "data:")) else page.foreign_requests.append(r.url)
     )
+    page.on("console", lambda m: page.csp_violations.append(m.text) if "Content Security Policy" in m.text else None)
     yield page
     context.close()
+    assert page.csp_violations == [], "the Content-Security-Policy blocked part of a page"

@@ -78,4 +78,3 @@ def test_victim_support_refers_to_womens_aid_and_the_report_counts_it(
     row = wendy.locator("#referrals-by-need tr", has_text="Domestic abuse").inner_text()
     assert row.split("\t")[1:3] == ["1", "1"], row
     assert page.foreign_requests == []
-
