@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# axe-core for the accessibility tests, from tests/a11y/package-lock.json (npm ci; no browser is downloaded)
+AXE := tests/a11y/node_modules/axe-core/axe.min.js
 
 .PHONY: run test lint bench data screenshots clean
 
@@ -17,8 +19,12 @@ run: $(STAMP)
 	$(BIN)/outreach-map info
 	$(BIN)/outreach-map serve --host 127.0.0.1 --port 5000
 
+$(AXE): tests/a11y/package-lock.json
+	npm ci --prefix tests/a11y --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
 ## test: set up .venv and run every test, then lint and type-check
-test: $(STAMP)
+test: $(STAMP) $(AXE)
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check .
 	$(BIN)/mypy
