@@ -98,7 +98,9 @@ def _check(contexts: dict[str, Any], live_server: str, axe_source: str, user: st
 
 
 @pytest.mark.parametrize("url", PUBLIC)
-def test_public_page_has_no_axe_violations(contexts: dict[str, Any], live_server: str, axe_source: str, url: str) -> None:
+def test_public_page_has_no_axe_violations(
+    contexts: dict[str, Any], live_server: str, axe_source: str, url: str
+) -> None:
     assert _check(contexts, live_server, axe_source, None, url) == []
 
 
