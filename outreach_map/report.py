@@ -208,6 +208,11 @@ def _coverage_table(data: Dataset, times: TravelTimes) -> ReportTable:
     )  # fmt: skip
 
 
+def _chart_label(row: tuple[Any, ...]) -> str:
+    """A coverage row's kind, marked when its figure counts invented EXAMPLE locations."""
+    return f"{row[0]} (EXAMPLES)" if row[-1] == "yes" else str(row[0])
+
+
 def _dated_runs(timetable: Timetable, period: Period) -> Iterable[tuple[date, Any]]:
     days = 7 * timetable.cycle_weeks
     for run in timetable.runs:
@@ -266,7 +271,7 @@ def build_report(
     charts = (
         ("Referrals by need", bar_chart([(r[0], float(r[1])) for r in by_need.rows], title="Referrals by need",
                                         unit="")),
-        ("Population within 30 minutes by road", bar_chart([(r[0], float(r[3])) for r in coverage.rows],
+        ("Population within 30 minutes by road", bar_chart([(_chart_label(r), float(r[3])) for r in coverage.rows],
                                                           title="% of people within 30 minutes", unit="%",
                                                           maximum=100.0)),
     )  # fmt: skip

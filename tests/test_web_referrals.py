@@ -19,7 +19,8 @@ from outreach_map.accounts import add_membership, add_user
 from outreach_map.cli import main
 from outreach_map.config import load_settings
 from outreach_map.db.engine import session_scope
-from outreach_map.db.models import Organization, Referral
+from outreach_map.db.models import Location, Organization, Referral
+from outreach_map.directory.store import bump_revision
 from outreach_map.web import create_app
 
 from .conftest import ORG_LIBRARIES, ORG_REFUGE, PASSWORD, SVC_HELPLINE, SVC_LIBRARY, uid
@@ -155,3 +156,16 @@ def test_report_and_staff_commands(tiny_data: Path, tmp_path: Path) -> None:
     unknown = runner.invoke(main, [*base, "directory", "import", str(tmp_path / "missing.json")])
     assert unknown.exit_code == 2 and "file not found" in unknown.output
     assert runner.invoke(main, [*base, "db", "upgrade"]).exit_code == 0
+
+
+def test_the_report_chart_marks_coverage_that_counts_example_locations(app: Flask) -> None:
+    def chart() -> str:
+        report = _client(app, "libby").get("/report").get_data(as_text=True)
+        body = report[report.index("% of people within 30 minutes") :]
+        return body[: body.index("</svg>")]
+
+    assert "Library" in chart() and "(EXAMPLES)" not in chart()  # the open library is real
+    with session_scope(app.extensions["outreach"].engine) as session:
+        session.get(Location, uid(30)).example = True  # pretend the library's place were invented
+        bump_revision(session)
+    assert "Library (EXAMPLES)" in chart()

@@ -44,7 +44,6 @@ from .search import Progress as Progress
 from .search import SearchParams as SearchParams
 from .solution import Assignment as Assignment
 from .solution import Lunch as Lunch
-from .solution import Plan as Plan
 from .solution import Run as Run
 from .solution import Solution as Solution
 from .solution import Unserved as Unserved
@@ -56,7 +55,6 @@ __all__ = [
     "Location",
     "Lunch",
     "Pattern",
-    "Plan",
     "PlanProblem",
     "ProblemBuilder",
     "ProblemError",

@@ -5,7 +5,7 @@ All unit conversion lives here: minutes and km become integers by
 route PyVRP accepts is also feasible in exact arithmetic).
 
 The whole horizon is one PyVRP instance. Day ``d`` occupies the time interval
-``[d H, d H + L]`` (``L`` covers any run, ``H = 3 L``): a vehicle type per
+``[d S, d S + L]`` (the *day span* ``L`` covers any run, the *day stride* ``S = 3 L``): a vehicle type per
 (day, group of identical vans) has that day's shift as its time window, and a
 stop visited on day ``d`` is a client whose time window lies in that day, so no
 van can serve it on another day without a time warp of at least ``L``. A stop
@@ -99,8 +99,8 @@ class Compiled:
         self.required = np.array([s.required for s in stops], dtype=bool)
         self.n_days = len(problem.days)
         self.break_at, self.break_len = self._nominal_break()
-        self.L = self._day_span()
-        self.H = 3 * self.L
+        self.day_span = self._day_span()
+        self.day_stride = 3 * self.day_span
         self.classes = self._classes()
         self.day_classes: list[list[int]] = [[] for _ in range(self.n_days)]
         for k, vc in enumerate(self.classes):
@@ -167,7 +167,7 @@ class Compiled:
         return work_time / SCALE
 
     def _day_span(self) -> int:
-        """``L``: minutes (scaled) that cover any run of any van, from midnight."""
+        """The day span ``L``: minutes (scaled) that cover any run of any van, from midnight."""
         p = self.problem
         ends = [v.shift_end for v in p.vans if v.shift_end is not None]
         unbounded = any(v.shift_end is None for v in p.vans)
@@ -193,13 +193,13 @@ class Compiled:
         for key, vans in groups.items():
             van = p.vans[vans[0]]
             day = key[0]
-            early = day * self.H + self.work(van.shift_start)
+            early = day * self.day_stride + self.work(van.shift_start)
             if van.shift_end is None:
-                late = day * self.H + self.L
+                late = day * self.day_stride + self.day_span
             elif self.break_at is not None:
-                late = day * self.H + self.work(van.shift_end)
+                late = day * self.day_stride + self.work(van.shift_end)
             else:  # vans with different breaks: reserve the break at the end of the day
-                late = day * self.H + scaled(van.shift_end - van.break_minutes)
+                late = day * self.day_stride + scaled(van.shift_end - van.break_minutes)
             limit = UNBOUNDED if van.max_duration is None else scaled(van.max_duration - van.break_minutes)
             cap = UNBOUNDED if van.capacity is None else van.capacity
             classes.append(VehicleClass(day, tuple(vans), van.depot, cap, early, late, min(limit, late - early)))
@@ -215,15 +215,15 @@ class Compiled:
         to that working time of the day.
         """
         if day is None:
-            return 0, self.n_days * self.H
-        base = day * self.H
+            return 0, self.n_days * self.day_stride
+        base = day * self.day_stride
         if anchor is not None:
             return base + anchor, base + anchor
         s = self.problem.stops[stop]
         if option is not None and option.window is not None:
             w = s.time_windows[option.window]
             return base + self.work(w.start), base + self.work(w.end)
-        return base, base + self.L
+        return base, base + self.day_span
 
     # -- PyVRP data ------------------------------------------------------------------------
 

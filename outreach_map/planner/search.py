@@ -1,27 +1,26 @@
 """The periodic search: which days (pattern) each stop gets, and the order of every run.
 
 Routing of the days is PyVRP's (one instance for the whole horizon, see
-:mod:`~outreach_map.planner._compiled`); the choice of patterns is ours. The
+:mod:`~outreach_map.planner._compiled` and :mod:`~outreach_map.planner._routing`);
+the choice of patterns is ours (:mod:`~outreach_map.planner._patterns`). The
 search is a large-neighbourhood search over pattern assignments:
 
 1. **Construction**: stops in order of difficulty (most visits first) each take
    the pattern whose days have the cheapest total insertion into the routes built
    so far; PyVRP's iterated local search then routes the whole horizon.
 2. **Ruin and recreate**: remove up to a quarter of the stops (3 to 40; mostly
-   those nearest a random seed stop, else at random) from every day they are on, and put them back one at a
-   time by *regret* insertion over their patterns: a stop's cost for a pattern
-   is the sum of its cheapest insertions on the pattern's days (vectorised over
-   every edge of every run of the day, with capacity, duration and time-window
-   penalties); the stop whose best pattern is most ahead of its second best
-   goes first.
+   those nearest a random seed stop, else at random) from every day they are on,
+   and put them back by *regret* insertion over their patterns.
 3. **Local search**: PyVRP's local search (relocate, swap, 2-opt* ... across
    all runs of all days; stops without a fixed day change day here) alternates
-   with *pattern improvement*: each stop is taken out of all its days and put
-   back with the pattern and positions of least cost, until neither improves.
+   with *pattern improvement*: a stop moves to another pattern when the exact
+   change in distance is negative, until neither improves.
 4. **Acceptance**: record-to-record travel: a candidate replaces the current
    assignment if it serves no less population and drives less than the best
-   plus a threshold that shrinks from 2 % to 0 over the run.
-5. **Polish**: the last part of the time goes to PyVRP's iterated local search on
+   of the trajectory plus a threshold that shrinks from 2 % to 0 over the run.
+5. **Restarts**: a trajectory that has not improved for a while starts again
+   from a fresh, randomised construction (the best solution is kept).
+6. **Polish**: the last part of the time goes to PyVRP's iterated local search on
    the best assignment.
 
 When vans are short, optional stops go back only where they fit without any
@@ -35,22 +34,20 @@ import random
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
-import numpy.typing as npt
-from pyvrp import Activity, CostEvaluator, RandomNumberGenerator, Solution
 from pyvrp import solve as pyvrp_solve
-from pyvrp.search import OPERATORS, LocalSearch, compute_neighbours
 from pyvrp.stop import MaxRuntime
 
+from ..errors import ProblemError
 from ._compiled import UNBOUNDED, Compiled
-from ._insertion import DayTable, Insertion, RouteArrays
+from ._insertion import Insertion
+from ._patterns import Patterns, SearchState, evaluate
+from ._routing import Router
 
 __all__ = ["Progress", "SearchParams", "SearchState"]
-
-IntArray = npt.NDArray[np.int64]
-_INF = float("inf")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +68,8 @@ class SearchParams:
         Share of the time limit given to PyVRP's iterated local search at the end.
     construction_share
         Share of the time limit for routing the constructed assignment.
+    restart_after
+        Iterations without improving a trajectory's best before a restart (0: never).
     """
 
     ruin_min: int = 3
@@ -80,15 +79,19 @@ class SearchParams:
     accept_start: float = 0.02
     polish_share: float = 0.1
     construction_share: float = 0.03
+    restart_after: int = 0
 
     def __post_init__(self) -> None:
         if not 1 <= self.ruin_min <= self.ruin_max:
-            msg = "expected 1 <= ruin_min <= ruin_max"
-            raise ValueError(msg)
+            msg = f"search parameters: ruin_min {self.ruin_min}, ruin_max {self.ruin_max}; expected 1 <= ruin_min <= ruin_max"
+            raise ProblemError(msg)
         for name in ("ruin_fraction", "related_share", "accept_start", "polish_share", "construction_share"):
             if not 0.0 <= getattr(self, name) <= 1.0:
-                msg = f"expected {name} between 0 and 1"
-                raise ValueError(msg)
+                msg = f"search parameters: {name} {getattr(self, name)}; expected between 0 and 1"
+                raise ProblemError(msg)
+        if self.restart_after < 0:
+            msg = f"search parameters: restart_after {self.restart_after}; expected >= 0"
+            raise ProblemError(msg)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,39 +103,6 @@ class Progress:
     distance: float
     population: int
     phase: str
-
-
-@dataclass
-class SearchState:
-    """A solution of the search: option per stop (``None`` = unserved) and routes as (vehicle class, stops)."""
-
-    option: list[int | None]
-    routes: list[tuple[int, list[int]]]
-    anchor: list[int | None] = field(default_factory=list)
-    distance: int = 0
-    unserved_prize: int = 0
-    feasible: bool = True
-    stats: dict[str, float] = field(default_factory=dict)
-
-    def copy(self) -> SearchState:
-        return SearchState(
-            list(self.option), [(vc, list(s)) for vc, s in self.routes], list(self.anchor), self.distance,
-            self.unserved_prize, self.feasible, dict(self.stats),
-        )  # fmt: skip
-
-    def key(self) -> tuple[int, int]:
-        return (self.unserved_prize, self.distance)
-
-
-@dataclass(slots=True)
-class _Choice:
-    """A stop's chosen option with its insertion moves (day, route id, position) and anchor."""
-
-    stop: int
-    cost: float
-    option: int
-    moves: list[tuple[int, int, int]]
-    anchor: int | None
 
 
 class _Search:
@@ -147,380 +117,17 @@ class _Search:
         self.ins = Insertion(cp)
         served_dist = [float(cp.dist[cp.classes[0].depot, cp.loc[i]]) for i in cp.active] if cp.classes else [1.0]
         mean_q = max(1.0, float(np.mean([cp.demand[i] for i in cp.active])) if cp.active else 1.0)
-        self.ins.pl = max(1.0, float(np.mean(served_dist)) / mean_q)
-        self.ins.pt = 1.0
-        self.choice = [i for i in cp.active if not cp.free[i] and (len(cp.options[i]) > 1 or cp.shared[i])]
-        self.day_option: list[dict[int, int]] = [
-            {opt.days[0]: k for k, opt in enumerate(cp.options[i])} if cp.free[i] else {}
-            for i in range(len(cp.options))
-        ]
+        self.ins.load_penalty = max(1.0, float(np.mean(served_dist)) / mean_q)
+        self.ins.time_penalty = 1.0
+        self.patterns = Patterns(cp, self.rng, self.ins)
+        self.router = Router(cp, self.rng, self.ins)
         self.iterations = 0
-        self.ls_calls = 0
+        self.restarts = 0
         self.last_report = 0.0
-        self.neighbours: tuple[tuple[int, ...], dict[Activity, list[Activity]]] | None = None
         self.start = time.perf_counter()
-
-    # -- helpers -----------------------------------------------------------------------------
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
-
-    def evaluate(self, state: SearchState) -> None:
-        cp = self.cp
-        total = 0
-        for vc, stops in state.routes:
-            depot = cp.classes[vc].depot
-            path = np.array([depot, *(int(cp.loc[s]) for s in stops), depot])
-            total += int(cp.dist[path[:-1], path[1:]].sum())
-        state.distance = total
-        state.unserved_prize = sum(int(cp.prize[i]) for i in cp.active if state.option[i] is None)
-        if any(state.option[i] is None and cp.required[i] for i in cp.active):
-            state.unserved_prize = UNBOUNDED
-
-    def _window(self, stop: int, day: int, o: int) -> tuple[int, int]:
-        cp = self.cp
-        opt = cp.options[stop][o]
-        if cp.free[stop]:
-            return cp.window(stop, day, None)
-        return cp.window(stop, day, opt)
-
-    def remove(self, state: SearchState, stop: int, cache: dict[int, RouteArrays]) -> None:
-        for rid, (_, stops) in enumerate(state.routes):
-            if stop in stops:
-                stops.remove(stop)
-                cache.pop(rid, None)
-
-    def option_cost(
-        self,
-        state: SearchState,
-        stop: int,
-        o: int,
-        tables: dict[int, DayTable],
-        cache: dict[int, RouteArrays],
-    ) -> tuple[float, list[tuple[int, int, int]], int | None]:
-        """Total cheapest insertion over the option's days: cost, moves (day, route id, position), anchor."""
-        cp = self.cp
-        for day in cp.options[stop][o].days:
-            if day not in tables:
-                tables[day] = self.ins.day_table(state.routes, state.option, state.anchor, day, cache)
-        if cp.shared[stop]:
-            found = self.anchored_cost(stop, o, tables)
-            if found[0] < _INF or not cp.required[stop]:
-                return found
-        feasible_only = not cp.required[stop]
-        total = 0.0
-        moves = []
-        for day in cp.options[stop][o].days:
-            cost, rid, pos = self.ins.best(tables[day], stop, self._window(stop, day, o), feasible_only=feasible_only)
-            if cost == _INF:
-                return _INF, [], None
-            total += cost
-            moves.append((day, rid, pos))
-        return total, moves, None
-
-    def anchored_cost(
-        self, stop: int, o: int, tables: dict[int, DayTable]
-    ) -> tuple[float, list[tuple[int, int, int]], int | None]:
-        """Cheapest insertion on every day of the option at one common working time (the anchor).
-
-        For each day and position the visit can start anywhere in an interval
-        (after the previous visit and the drive, before the next one must
-        leave); the anchor is the time, among the intervals' starts, that
-        minimises the sum over the days of the cheapest position whose interval
-        contains it. A visit may not straddle the nominal break.
-        """
-        cp = self.cp
-        opt = cp.options[stop][o]
-        c, svc, q = int(cp.loc[stop]), int(cp.service[stop]), int(cp.demand[stop])
-        feasible_only = not cp.required[stop]
-        parts = []
-        for day in opt.days:
-            table = tables[day]
-            if not table:
-                return _INF, [], None
-            base = day * cp.H
-            w_lo, w_hi = cp.window(stop, day, opt)
-            a, b = table["a"], table["b"]
-            ta, tb = cp.dur[a, c], cp.dur[c, b]
-            cost = (cp.dist[a, c] + cp.dist[c, b] - cp.dist[a, b]).astype(float)
-            load, cap = table["load"], table["cap"]
-            excess = np.maximum(0, load + q - cap) - np.maximum(0, load - cap)
-            dur, maxdur = table["dur"], table["maxdur"]
-            over = np.maximum(0, dur + ta + tb - cp.dur[a, b] + svc - maxdur) - np.maximum(0, dur - maxdur)
-            pen = self.ins.pl * excess + self.ins.pt * over
-            lo = np.maximum(w_lo, table["dep"] + ta) - base
-            if cp.anchor_step > 1:  # anchors on the timetable's grid (e.g. 5 minutes)
-                lo = -((-lo) // cp.anchor_step) * cp.anchor_step
-            hi = np.minimum(w_hi, table["late"] - tb - svc) - base
-            rid, pos = table["rid"], table["pos"]
-            if cp.break_at is not None:  # not across the nominal break
-                lo = np.concatenate([lo, np.maximum(lo, cp.break_at)])
-                hi = np.concatenate([np.minimum(hi, cp.break_at - svc), hi])
-                cost, pen = np.concatenate([cost, cost]), np.concatenate([pen, pen])
-                rid, pos = np.concatenate([rid, rid]), np.concatenate([pos, pos])
-            ok = lo <= hi
-            if feasible_only:
-                ok &= pen == 0
-            if not ok.any():
-                return _INF, [], None
-            parts.append((day, lo[ok], hi[ok], (cost + pen)[ok], rid[ok], pos[ok]))
-        candidates = np.unique(np.concatenate([part[1] for part in parts]))
-        if candidates.size == 0:
-            return _INF, [], None
-        total = np.zeros(candidates.size)
-        picks = []
-        for _, lo, hi, cost, _, _ in parts:
-            inside = (lo[None, :] <= candidates[:, None]) & (candidates[:, None] <= hi[None, :])
-            masked = np.where(inside, cost[None, :], _INF)
-            k = np.argmin(masked, axis=1)
-            total += masked[np.arange(candidates.size), k]
-            picks.append(k)
-        j = int(np.argmin(total))
-        if total[j] == _INF:
-            return _INF, [], None
-        moves = [
-            (day, int(rid[k[j]]), int(pos[k[j]])) for (day, _, _, _, rid, pos), k in zip(parts, picks, strict=True)
-        ]
-        return float(total[j]), moves, int(candidates[j])
-
-    def insert(
-        self,
-        state: SearchState,
-        stop: int,
-        o: int,
-        moves: list[tuple[int, int, int]],
-        anchor: int | None,
-        tables: dict[int, DayTable],
-        cache: dict[int, RouteArrays],
-    ) -> None:
-        state.option[stop] = o
-        state.anchor[stop] = anchor
-        for day, rid, pos in moves:
-            if rid < 0:
-                state.routes.append((-1 - rid, [stop]))
-            else:
-                state.routes[rid][1].insert(pos, stop)
-                cache.pop(rid, None)
-            tables.pop(day, None)
-
-    def days_of(self, state: SearchState, stop: int) -> set[int]:
-        return {self.cp.classes[vc].day for vc, stops in state.routes if stop in stops}
-
-    def compact(self, state: SearchState) -> None:
-        state.routes = [(vc, s) for vc, s in state.routes if s]
-
-    # -- construction ------------------------------------------------------------------------
-
-    def construct(self) -> SearchState:
-        cp = self.cp
-        state = SearchState([None] * len(cp.options), [], [None] * len(cp.options))
-        order = sorted(
-            cp.active,
-            key=lambda i: (
-                not cp.required[i], -cp.problem.stops[i].visits * (1 if cp.required[i] else 0), -int(cp.prize[i]),
-                cp.free[i], -len(cp.options[i]) * 0, -int(cp.dist[cp.classes[0].depot, cp.loc[i]]),
-            ),
-        )  # fmt: skip
-        saved = self.ins.pl, self.ins.pt
-        self.ins.pl, self.ins.pt = saved[0] * 1000, 1000.0
-        self.recreate(state, order, regret=False)
-        self.ins.pl, self.ins.pt = saved
-        self.compact(state)
-        return state
-
-    def recreate(self, state: SearchState, pending: list[int], *, regret: bool = True) -> None:
-        """Insert ``pending`` stops: in the given order, or by regret (required first, then by population)."""
-        cp = self.cp
-        tables: dict[int, DayTable] = {}
-        cache: dict[int, RouteArrays] = {}
-        todo = list(pending)
-        while todo:
-            if regret:
-                best_key: tuple[float, ...] | None = None
-                chosen: _Choice | None = None
-                for stop in todo:
-                    costs = [
-                        (*self.option_cost(state, stop, o, tables, cache), o) for o in range(len(cp.options[stop]))
-                    ]
-                    costs.sort(key=lambda t: t[0])
-                    first = costs[0][0]
-                    second = costs[1][0] if len(costs) > 1 else _INF
-                    if first == _INF:
-                        key: tuple[float, ...] = (float(cp.required[stop]), -1.0, 0.0, 0.0)
-                    else:
-                        reg = min(second - first, 1e15)
-                        prize = 0.0 if cp.required[stop] else float(cp.prize[stop])
-                        key = (float(cp.required[stop]), 1.0, prize, reg)
-                    if best_key is None or key > best_key:
-                        cost, moves, anchor, o = costs[0]
-                        best_key, chosen = key, _Choice(stop, cost, o, moves, anchor)
-                assert chosen is not None
-                todo.remove(chosen.stop)
-            else:
-                chosen = self.best_option(state, todo.pop(0), tables, cache)
-            if chosen.cost < _INF:
-                self.insert(state, chosen.stop, chosen.option, chosen.moves, chosen.anchor, tables, cache)
-            else:
-                state.option[chosen.stop] = None
-                state.anchor[chosen.stop] = None
-
-    def best_option(
-        self, state: SearchState, stop: int, tables: dict[int, DayTable], cache: dict[int, RouteArrays]
-    ) -> _Choice:
-        best = _Choice(stop, _INF, -1, [], None)
-        for o in range(len(self.cp.options[stop])):
-            cost, moves, anchor = self.option_cost(state, stop, o, tables, cache)
-            if cost < best.cost:
-                best = _Choice(stop, cost, o, moves, anchor)
-        return best
-
-    # -- pattern improvement -----------------------------------------------------------------
-
-    def pattern_improve(self, state: SearchState) -> int:
-        """Take each stop out of all its days and put it back at the cheapest option; returns the number of moves."""
-        cp = self.cp
-        moved = 0
-        candidates = list(self.choice)
-        self.rng.shuffle(candidates)
-        cache: dict[int, RouteArrays] = {}
-        tables: dict[int, DayTable] = {}
-        for stop in candidates:
-            o_old = state.option[stop]
-            if o_old is None:
-                continue
-            snapshot = {rid: list(s) for rid, (_, s) in enumerate(state.routes) if stop in s}
-            gain = 0.0
-            for rid in snapshot:
-                vc, stops = state.routes[rid]
-                k = stops.index(stop)
-                depot = cp.classes[vc].depot
-                prev = depot if k == 0 else int(cp.loc[stops[k - 1]])
-                nxt = depot if k == len(stops) - 1 else int(cp.loc[stops[k + 1]])
-                c = int(cp.loc[stop])
-                gain += float(cp.dist[prev, c] + cp.dist[c, nxt] - cp.dist[prev, nxt])
-            days = {cp.classes[state.routes[rid][0]].day for rid in snapshot}
-            saved_tables = {day: tables.pop(day, None) for day in days}
-            saved_cache = {rid: cache.pop(rid, None) for rid in snapshot}
-            for rid in snapshot:
-                state.routes[rid][1].remove(stop)
-            best = self.best_option(state, stop, tables, cache)
-            if best.cost < gain - 0.5:
-                self.insert(state, stop, best.option, best.moves, best.anchor, tables, cache)
-                moved += 1
-            else:  # put everything back as it was, tables and memo included
-                for rid, stops in snapshot.items():
-                    state.routes[rid] = (state.routes[rid][0], stops)
-                    arrays = saved_cache[rid]
-                    if arrays is None:
-                        cache.pop(rid, None)
-                    else:
-                        cache[rid] = arrays
-                for day, table in saved_tables.items():
-                    if table is None:
-                        tables.pop(day, None)
-                    else:
-                        tables[day] = table
-        # optional stops left out: put them in where they fit
-        left = [i for i in cp.active if state.option[i] is None and not cp.required[i]]
-        if left:
-            before = sum(1 for i in left if state.option[i] is None)
-            left.sort(key=lambda i: -int(cp.prize[i]))
-            self.recreate(state, left, regret=False)
-            moved += before - sum(1 for i in left if state.option[i] is None)
-        return moved
-
-    # -- PyVRP -------------------------------------------------------------------------------
-
-    def local_search(self, state: SearchState) -> SearchState | None:
-        """PyVRP local search on the whole horizon; ``None`` if the result is infeasible."""
-        cp = self.cp
-        self.compact(state)
-        data, owner = cp.data(state.option, state.anchor)
-        if not owner:
-            return state
-        init = cp.solution(data, owner, state.routes)
-        # PyVRP's granular neighbourhood costs O(n^2); it is refreshed every few calls while the
-        # clients stay the same stops (only some change days in between)
-        layout = tuple(s for s, _ in owner)
-        if self.neighbours is None or self.neighbours[0] != layout or self.ls_calls % 6 == 0:
-            self.neighbours = (layout, compute_neighbours(data))
-        ls = LocalSearch(data, RandomNumberGenerator(self.rng.randrange(1 << 30)), self.neighbours[1])
-        for op in OPERATORS:
-            if op.supports(data):
-                ls.add_operator(op(data))
-        dims = data.num_load_dimensions
-        evaluator = CostEvaluator([self.ins.pl] * dims, self.ins.pt, 0.0)
-        self.ls_calls += 1
-        sol = ls(init, evaluator, exhaustive=True)
-        return self._adopt(state, sol, owner)
-
-    def _adopt(self, state: SearchState, sol: Solution, owner: list[tuple[int, int | None]]) -> SearchState | None:
-        if not sol.is_feasible():
-            return None
-        routes = self.cp.routes(sol, owner)
-        if routes is None:
-            return None
-        out = SearchState(list(state.option), routes, list(state.anchor))
-        for vc, stops in routes:
-            day = self.cp.classes[vc].day
-            for s in stops:
-                if self.cp.free[s]:
-                    out.option[s] = self.day_option[s][day]
-        self.evaluate(out)
-        return out
-
-    def pyvrp_ils(self, state: SearchState, seconds: float) -> SearchState | None:
-        cp = self.cp
-        self.compact(state)
-        data, owner = cp.data(state.option, state.anchor)
-        if not owner:
-            return state
-        init = cp.solution(data, owner, state.routes)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = pyvrp_solve(
-                data, MaxRuntime(max(seconds, 0.0)), seed=self.rng.randrange(1 << 30), collect_stats=False,
-                display=False, initial_solution=init,
-            )  # fmt: skip
-        return self._adopt(state, res.best, owner)
-
-    def improve(self, state: SearchState) -> SearchState | None:
-        for _ in range(8):
-            result = self.local_search(state)
-            if result is None:
-                return None
-            state = result
-            if self.pattern_improve(state) == 0:
-                break
-        self.compact(state)
-        return state
-
-    # -- ruin --------------------------------------------------------------------------------
-
-    def ruin(self, state: SearchState) -> list[int]:
-        cp = self.cp
-        served = [i for i in cp.active if state.option[i] is not None]
-        if not served:
-            return []
-        p = self.params
-        upper = max(p.ruin_min, min(p.ruin_max, int(p.ruin_fraction * len(served))))
-        k = min(len(served), self.rng.randint(p.ruin_min, upper))
-        if self.rng.random() < p.related_share:
-            seed = self.rng.choice(served)
-            noise = np.array([self.rng.uniform(0.8, 1.25) for _ in served])
-            near = cp.dur[cp.loc[seed], cp.loc[served]] * noise
-            removed = [served[int(j)] for j in np.argsort(near)[:k]]
-        else:
-            removed = self.rng.sample(served, k)
-        cache: dict[int, RouteArrays] = {}
-        for stop in removed:
-            self.remove(state, stop, cache)
-            state.option[stop] = None
-            state.anchor[stop] = None
-        self.compact(state)
-        return removed
-
-    # -- main loop ---------------------------------------------------------------------------
 
     def report(self, phase: str, best: SearchState) -> None:
         if self.progress is not None:
@@ -528,61 +135,133 @@ class _Search:
             pop = int(sum(int(self.cp.prize[i]) for i in self.cp.active)) - min(best.unserved_prize, UNBOUNDED)
             self.progress(Progress(self.last_report, self.iterations, best.distance / 1000.0, max(pop, 0), phase))
 
+    def report_distance(self, best: SearchState, distance: int) -> None:
+        """Report a new best routing of ``best``'s patterns found by PyVRP (polish)."""
+        if distance < best.distance:
+            shown = best.copy()
+            shown.distance = distance
+            self.report("polish", shown)
+
+    # -- steps -------------------------------------------------------------------------------
+
+    def improve(self, state: SearchState) -> SearchState | None:
+        """PyVRP's local search and pattern improvement in turn, until the patterns stay."""
+        for _ in range(8):
+            result = self.router.local_search(state)
+            if result is None:
+                return None
+            state = result
+            if not self.patterns.improve(state):
+                break
+        state.compact()
+        return state
+
+    def ruin_count(self, served: int) -> int:
+        p = self.params
+        upper = max(p.ruin_min, min(p.ruin_max, int(p.ruin_fraction * served)))
+        return self.rng.randint(p.ruin_min, upper)
+
+    def candidate(self, current: SearchState) -> SearchState | None:
+        """Ruin and recreate ``current``, then improve it; ``None`` when the result is infeasible."""
+        cp = self.cp
+        candidate = current.copy()
+        served = sum(1 for i in cp.active if candidate.option[i] is not None)
+        related = self.rng.random() < self.params.related_share
+        removed = self.patterns.ruin(candidate, self.ruin_count(served), related=related)
+        extra = [i for i in cp.active if candidate.option[i] is None and i not in removed]
+        self.patterns.recreate(candidate, removed + extra)
+        candidate.compact()
+        return self.improve(candidate)
+
+    def adapt_penalties(self, feasible: bool) -> None:
+        ins = self.ins
+        if feasible:
+            ins.load_penalty = max(1.0, ins.load_penalty * 0.97)
+            ins.time_penalty = max(1.0, ins.time_penalty * 0.97)
+        else:
+            ins.load_penalty = min(ins.load_penalty * 1.3, 1e9)
+            ins.time_penalty = min(ins.time_penalty * 1.3, 1e6)
+
+    def first_routing(self, state: SearchState, seconds: float, until: float) -> SearchState | None:
+        """PyVRP's iterated local search on a constructed state, doubling the penalties until it is feasible."""
+        routed = self.router.iterated(state.copy(), seconds)
+        tries = 0
+        while routed is None and self.elapsed() < until and tries < 20:
+            tries += 1
+            self.ins.load_penalty *= 2
+            self.ins.time_penalty *= 2
+            routed = self.router.iterated(state.copy(), seconds)
+        return routed
+
+    def restart(self, seconds: float) -> SearchState | None:
+        """A fresh trajectory: a randomised construction, routed and improved."""
+        state = self.patterns.construct(randomised=True)
+        evaluate(self.cp, state)
+        routed = self.router.iterated(state, seconds)
+        return None if routed is None else self.improve(routed)
+
+    # -- main loop ---------------------------------------------------------------------------
+
     def run(self, time_limit: float) -> SearchState:
         p = self.params
-        state = self.construct()
-        self.evaluate(state)
-        routed = self.pyvrp_ils(state.copy(), max(0.2, p.construction_share * time_limit))
-        tries = 0
-        while routed is None and self.elapsed() < time_limit and tries < 20:
-            tries += 1
-            self.ins.pl *= 2
-            self.ins.pt *= 2
-            routed = self.pyvrp_ils(state.copy(), max(0.2, p.construction_share * time_limit))
+        state = self.patterns.construct()
+        evaluate(self.cp, state)
+        routed = self.first_routing(state, max(0.2, p.construction_share * time_limit), time_limit)
         if routed is None:
             state.feasible = False
             return state
-        best = current = routed
-        self.report("construction", best)
-        has_choice = bool(self.choice) or any(not self.cp.required[i] for i in self.cp.active)
+        self.report("construction", routed)
+        has_choice = bool(self.patterns.choice) or any(not self.cp.required[i] for i in self.cp.active)
         search_until = time_limit * (1.0 - p.polish_share) if has_choice else 0.0
-        while self.elapsed() < search_until:
-            self.iterations += 1
-            candidate = current.copy()
-            removed = self.ruin(candidate)
-            extra = [i for i in self.cp.active if candidate.option[i] is None and i not in removed]
-            self.recreate(candidate, removed + extra)
-            self.compact(candidate)
-            improved = self.improve(candidate)
-            if improved is None:
-                self.ins.pl = min(self.ins.pl * 1.3, 1e9)
-                self.ins.pt = min(self.ins.pt * 1.3, 1e6)
+        best = self.lns(routed, search_until, max(0.2, p.construction_share * time_limit))
+        remaining = time_limit - self.elapsed()
+        if remaining > 0.05:
+            polished = self.router.iterated(best.copy(), remaining, partial(self.report_distance, best))
+            if polished is not None and polished.key() <= best.key():
+                best = polished
+        best.stats = {
+            "iterations": float(self.iterations),
+            "local_searches": float(self.router.calls),
+            "restarts": float(self.restarts),
+            "runtime": self.elapsed(),
+        }
+        self.report("done", best)
+        return best
+
+    def lns(self, start: SearchState, until: float, restart_seconds: float) -> SearchState:
+        """Ruin and recreate with record-to-record acceptance until ``until``; returns the best state."""
+        p = self.params
+        best = current = trajectory = start
+        began, stalled = self.elapsed(), 0
+        while self.elapsed() < until:
+            if p.restart_after and stalled >= p.restart_after:
+                fresh = self.restart(restart_seconds)
+                stalled = 0
+                if fresh is not None:
+                    self.restarts += 1
+                    current = trajectory = fresh
+                    began = self.elapsed()
                 continue
-            self.ins.pl = max(1.0, self.ins.pl * 0.97)
-            self.ins.pt = max(1.0, self.ins.pt * 0.97)
-            threshold = p.accept_start * max(0.0, 1.0 - self.elapsed() / max(search_until, 1e-9))
+            self.iterations += 1
+            improved = self.candidate(current)
+            self.adapt_penalties(improved is not None)
+            if improved is None:
+                continue
+            stalled += 1
+            if improved.key() < trajectory.key():
+                trajectory, stalled = improved, 0
             if improved.key() < best.key():
                 best = improved.copy()
                 self.report("search", best)
             elif self.elapsed() - self.last_report > 0.5:
                 self.report("search", best)
+            threshold = p.accept_start * max(0.0, 1.0 - (self.elapsed() - began) / max(until - began, 1e-9))
             if improved.unserved_prize < current.unserved_prize or (
                 improved.unserved_prize == current.unserved_prize
-                and (improved.distance < current.distance or improved.distance <= best.distance * (1 + threshold))
-                and improved.unserved_prize <= best.unserved_prize
+                and (improved.distance < current.distance or improved.distance <= trajectory.distance * (1 + threshold))
+                and improved.unserved_prize <= trajectory.unserved_prize
             ):
                 current = improved
-        remaining = time_limit - self.elapsed()
-        if remaining > 0.05:
-            polished = self.pyvrp_ils(best.copy(), remaining)
-            if polished is not None and polished.key() <= best.key():
-                best = polished
-        best.stats = {
-            "iterations": float(self.iterations),
-            "local_searches": float(self.ls_calls),
-            "runtime": self.elapsed(),
-        }
-        self.report("done", best)
         return best
 
 
@@ -608,7 +287,7 @@ def baseline(cp: Compiled, *, time_limit: float, seed: int = 0) -> SearchState:
     loaded (demand per van when vans have a capacity, else visit minutes per
     van); each day is then routed separately for ``time_limit / days`` seconds.
     """
-    engine = _Search(cp, seed=seed, params=SearchParams(), progress=None)
+    rng = random.Random(seed)
     state = SearchState([None] * len(cp.options), [], [None] * len(cp.options))
     load = dict.fromkeys(range(cp.n_days), 0.0)
     order = sorted(cp.active, key=lambda i: (-cp.problem.stops[i].visits, -int(cp.demand[i]), -int(cp.service[i])))
@@ -624,7 +303,7 @@ def baseline(cp: Compiled, *, time_limit: float, seed: int = 0) -> SearchState:
             key=lambda o: (
                 max(load[d] / max(capacity[d], 1) for d in cp.options[i][o].days),
                 sum(load[d] for d in cp.options[i][o].days),
-                engine.rng.random(),
+                rng.random(),
             ),
         )
         state.option[i] = best
@@ -646,5 +325,5 @@ def baseline(cp: Compiled, *, time_limit: float, seed: int = 0) -> SearchState:
             got = got or []
         routes.extend(got)
     state.routes = routes
-    engine.evaluate(state)
+    evaluate(cp, state)
     return state

@@ -17,7 +17,7 @@ from types import MappingProxyType
 from ..clock import WEEKDAYS, format_clock
 from .problem import Day, Pattern, PlanProblem, UnservedCode
 
-__all__ = ["Assignment", "Lunch", "Plan", "Run", "Solution", "SolveStats", "Unserved", "Visit"]
+__all__ = ["Assignment", "Lunch", "Run", "Solution", "SolveStats", "Unserved", "Visit"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +235,3 @@ class Solution:
             lines.append(f"population served {self.population_served} of {self.population_total}")
         lines.extend(f"unserved {u.stop}: {u.reason}" for u in self.unserved)
         return "\n".join(lines)
-
-
-#: The old name of :class:`Solution`, kept for ``benchmarks/bench_pvrp.py`` until the solver branch is merged.
-Plan = Solution
