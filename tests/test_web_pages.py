@@ -217,3 +217,27 @@ def test_the_coverage_table_has_no_row_repeating_another(client: FlaskClient) ->
     table = page.split('id="summary-table"', 1)[1].split("</table>", 1)[0]
     rows = [re.sub(r"<th[^>]*>.*?</th>", "", r) for r in re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1])]
     assert len(rows) == len(set(rows)), "two areas with the same figures"
+
+
+def test_a_scheduler_retires_a_plan_from_the_site_and_the_public_stops_seeing_it(tmp_path: Path) -> None:
+    from outreach_map.audit import audit_events
+    from outreach_map.db.engine import session_scope
+
+    app = _app(tmp_path)
+    add_user(app.extensions["outreach"].engine, "sam", "scheduler", "scheduler-password")
+    public, staff = app.test_client(), app.test_client()
+    assert "example-2-vans" in text(public, "/village/byfield")
+    login(staff, "sam", "scheduler-password")
+    listing = text(staff, "/schedule/")
+    assert "running (the public sees its visits)" in listing
+    token = re.search(r'action="/schedule/example-2-vans/retire".*?name="csrf_token" value="([^"]+)"', listing, re.S)
+    assert token
+    refused = staff.post("/schedule/example-2-vans/retire", data={"csrf_token": token.group(1), "replaced_by": "nope"})
+    assert refused.status_code == 302 and "example-2-vans" in text(public, "/village/byfield")
+    done = staff.post("/schedule/example-2-vans/retire", data={"csrf_token": token.group(1)}, follow_redirects=True)
+    assert "Retired example-2-vans: the public pages no longer show its visits" in done.get_data(as_text=True)
+    assert "retired 20" in text(staff, "/schedule/")
+    assert "mobile library at Byfield" not in main_of(text(public, "/village/byfield"))
+    with session_scope(app.extensions["outreach"].engine) as session:
+        events = [(e.action, e.user_name, e.target) for e in audit_events(session, actions=["retire"])]
+    assert events == [("retire", "sam", "plan example-2-vans")]

@@ -21,6 +21,7 @@ from ..errors import OutreachError
 from ..exports import EXPORT_FILES, publish_timetable
 from ..mapdata import timetable_map_data
 from ..planner import Progress
+from ..published import retire_plan
 from ..timetabling import Attempt, SearchOptions, build_problem, make_timetable, parse_request
 from .auth import role_required
 from .jobs import Job, JobRunner
@@ -43,7 +44,30 @@ def _runner() -> JobRunner:
 @bp.get("/")
 @role_required("scheduler")
 def index() -> ResponseReturnValue:
-    return render_template("schedule.html", plans=resources().timetables(), downloads=DOWNLOADS)
+    _, plans, retired = resources().published()
+    return render_template("schedule.html", plans=plans, retired=retired, downloads=DOWNLOADS)
+
+
+@bp.post("/<plan_id>/retire")
+@role_required("scheduler")
+def retire(plan_id: str) -> ResponseReturnValue:
+    """Retire a published plan (it stops), or mark it replaced by another: the public then sees only what runs."""
+    res = resources()
+    known = [t.plan_id for t in res.timetables()]
+    replaced_by = request.form.get("replaced_by") or None
+    if replaced_by is not None and replaced_by not in known:
+        flash(f"plan '{replaced_by}': no published plan has that id", "error")
+        return redirect(url_for("schedule.index"))
+    try:
+        retire_plan(res.routes_dir, plan_id, known=known, today=date.today(), replaced_by=replaced_by)
+    except OutreachError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("schedule.index"))
+    detail = f"replaced by {replaced_by}" if replaced_by else ""
+    record_alone(res.engine, "retire", user_name=current_user.name, target=f"plan {plan_id}", detail=detail)
+    instead = f"; {replaced_by} runs instead" if replaced_by else ""
+    flash(f"Retired {plan_id}: the public pages no longer show its visits{instead}.", "info")
+    return redirect(url_for("schedule.index"))
 
 
 @bp.get("/<plan_id>/<filename>")
