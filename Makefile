@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# axe-core for the accessibility tests, from tests/a11y/package-lock.json (npm ci; no browser is downloaded)
+AXE := tests/a11y/node_modules/axe-core/axe.min.js
 
 .PHONY: run test lint bench data screenshots clean
 
@@ -18,8 +20,12 @@ run: $(STAMP)
 	$(BIN)/outreach-map worker & worker=$$!; trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/outreach-map serve --host 127.0.0.1 --port 5000
 
+$(AXE): tests/a11y/package-lock.json
+	npm ci --prefix tests/a11y --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
 ## test: set up .venv and run every test, then lint and type-check
-test: $(STAMP)
+test: $(STAMP) $(AXE)
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check .
 	$(BIN)/mypy
@@ -38,6 +44,7 @@ bench: $(STAMP)
 data: $(STAMP)
 	$(BIN)/python data/build_villages.py
 	$(BIN)/python data/build_services.py
+	$(BIN)/python data/build_basemap.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -8,7 +8,7 @@ a client's details or a password.
 
 Actions: ``login``, ``login-failed``, ``login-locked``, ``logout``, ``unlock``,
 ``user-added``, ``user-reset``, ``user-removed``, ``membership``, ``unmembership``,
-``deactivate``, ``denied`` and ``publish``.
+``deactivate``, ``denied``, ``publish`` and ``retire``.
 """
 
 from __future__ import annotations

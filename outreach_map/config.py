@@ -264,7 +264,8 @@ class WebSettings:
     Parameters
     ----------
     tiles
-        Base-map tiles: ``osm``, ``none`` (no other origin is contacted) or a tile URL.
+        External base-map tiles: ``none`` (the default: only the site's own base map, so no
+        other origin is contacted), ``osm`` or a tile URL, an explicit choice.
     quick_exit_url
         Where the quick-exit button (and Escape twice) takes a visitor.
     database_url
@@ -283,7 +284,7 @@ class WebSettings:
         is locked for ``lockout_minutes`` (the lock is in the audit log).
     """
 
-    tiles: str = "osm"
+    tiles: str = "none"
     quick_exit_url: str = DEFAULT_QUICK_EXIT_URL
     database_url: str | None = None
     secret_key: str | None = field(default=None, repr=False)
@@ -527,7 +528,7 @@ def _web_settings(web: _Table, env: Mapping[str, str]) -> WebSettings:
     configured = web.get("proxy_fix", int, "the number of proxies in front of the site")
     attempts, minutes = web.get("login_attempts", int, whole), web.get("lockout_minutes", int, whole)
     return WebSettings(
-        tiles=env.get(TILES_ENV) or web.text("tiles", "osm, none or a tile URL") or "osm",
+        tiles=env.get(TILES_ENV) or web.text("tiles", "none, osm or a tile URL") or "none",
         quick_exit_url=web.text("quick_exit_url", "a URL") or DEFAULT_QUICK_EXIT_URL,
         database_url=env.get(DATABASE_URL_ENV) or web.text("database_url", "an SQLAlchemy URL"),
         secret_key=env.get(SECRET_KEY_ENV) or None,

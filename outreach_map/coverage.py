@@ -216,14 +216,17 @@ class CoverageResult:
         return sorted(gaps, key=lambda g: (-g.village.population, g.village.name))
 
     def summaries(self, thresholds: Sequence[int] = JTS_THRESHOLDS) -> list[AreaSummary]:
-        """Per core district, the core area, and the whole bounding box."""
+        """Per core district, the core area, and the whole bounding box (a row that covers the same villages
+        as one before it, such as the whole area when only the core area's villages were given, is left out)."""
         areas: list[tuple[str, BoolArray]] = []
         districts = np.array([v.district for v in self.villages])
         for district in CORE_DISTRICTS:
             areas.append((district, districts == district))
         areas.append((CORE_AREA, np.isin(districts, CORE_DISTRICTS)))
         areas.append((WHOLE_AREA, np.ones(len(self.villages), dtype=bool)))
-        return [self._summary(name, mask, thresholds) for name, mask in areas if mask.any()]
+        distinct = [(name, mask) for i, (name, mask) in enumerate(areas)
+                    if mask.any() and not any(np.array_equal(mask, other) for _, other in areas[:i])]  # fmt: skip
+        return [self._summary(name, mask, thresholds) for name, mask in distinct]
 
     def _summary(self, name: str, mask: BoolArray, thresholds: Sequence[int]) -> AreaSummary:
         population = np.array([v.population for v in self.villages], dtype=float)[mask]

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .dataset import Dataset
-from .errors import OutreachError
-from .postcodes import looks_like_postcode, normalise_postcode
+from .errors import InvalidPostcodeError, OutreachError
+from .postcodes import looks_like_postcode, normalise_postcode, postcode_problem
 
 __all__ = ["Place", "resolve_place"]
 
@@ -48,5 +48,8 @@ def resolve_place(data: Dataset, text: str) -> Place:
             return Place(postcode.postcode, postcode.postcode, postcode.lat, postcode.lon, "postcode")
         msg = f"'{text.strip()}' is only a postcode district; give a full postcode (e.g. NN11 4AB) or a village"
         raise OutreachError(msg)
+    problem = postcode_problem(text)
+    if problem is not None:
+        raise InvalidPostcodeError(problem)
     village = data.villages.find(text)
     return Place(village.id, village.name, village.lat, village.lon, "village")

@@ -24,20 +24,19 @@ from .geojson import feature, feature_collection, point
 if TYPE_CHECKING:
     import folium
 
-    from .published import Timetable
-    from .search import SearchResult
 
 __all__ = [
     "BAND_COLOURS",
+    "KIND_COLOURS",
+    "OSM_ATTRIBUTION",
+    "OSM_TILES",
+    "WEEKDAY_COLOURS",
     "MapSettings",
     "coverage_map",
     "geojson_villages",
     "leaflet_files",
-    "render_fragments",
     "render_html",
     "save_map",
-    "search_map",
-    "timetable_map",
 ]
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -259,132 +258,6 @@ KIND_COLOURS = {
 }  # fmt: skip
 
 
-def search_map(result: SearchResult, settings: MapSettings) -> folium.Map:
-    """The searched place and the public services found near it."""
-    import folium
-
-    place = result.place
-    m = new_map(settings, center=(place.lat, place.lon), zoom=12)
-    folium.CircleMarker(
-        location=[place.lat, place.lon], radius=8, color="#000000", weight=3, fill=True, fill_color="#ffffff",
-        fill_opacity=1.0, tooltip=_tip(place.name), class_name="searched-place",
-    ).add_to(m)  # fmt: skip
-    bounds = [[place.lat, place.lon]]
-    for kind, found in result.by_kind.items():
-        for item in found:
-            p = item.point
-            label = f"{p.service.name}: {item.minutes:.0f} min by road" + (" (EXAMPLE)" if p.example else "")
-            folium.CircleMarker(
-                location=[p.lat, p.lon], radius=7, color="#222222", weight=1, fill=True,
-                fill_color=KIND_COLOURS.get(kind, "#555555"), fill_opacity=0.9, tooltip=_tip(label),
-                class_name="service-marker",
-            ).add_to(m)  # fmt: skip
-            bounds.append([p.lat, p.lon])
-    if len(bounds) > 1:
-        m.fit_bounds(bounds, padding=(20, 20))
-    rows = "".join(
-        f'<div><span style="display:inline-block;width:12px;height:12px;border-radius:6px;margin-right:6px;'
-        f'border:1px solid #222;background:{KIND_COLOURS.get(kind, "#555555")}"></span>{html.escape(kind)}</div>'
-        for kind in result.by_kind
-    )
-    legend = (
-        '<div id="map-legend" style="position:absolute;z-index:1000;top:10px;right:10px;background:white;'
-        'padding:6px 8px;border:1px solid #555;font:13px/1.4 sans-serif;color:#111">'
-        f'<div><span style="display:inline-block;width:12px;height:12px;border-radius:6px;margin-right:6px;'
-        f'border:3px solid #000;background:#fff"></span>{html.escape(place.name)}</div>{rows}</div>'
-    )
-    m.get_root().html.add_child(folium.Element(legend))  # type: ignore[attr-defined]
-    return m
-
-
-def render_fragments(m: folium.Map) -> dict[str, str]:
-    """The map as three fragments to embed in a page: head (assets), body (div) and script."""
-    root = m.get_root()
-    root.render()
-    return {
-        "header": root.header.render(),  # type: ignore[attr-defined]
-        "html": root.html.render(),  # type: ignore[attr-defined]
-        "script": root.script.render(),  # type: ignore[attr-defined]
-    }
-
-
-def add_remote_geojson(m: folium.Map, url: str, *, name: str) -> None:
-    """A layer fetched by the browser from ``url`` (same origin) as GeoJSON, not inlined in the page.
-
-    For large layers such as service areas; bands are drawn lightest for the longest time.
-    """
-    from branca.element import MacroElement
-    from jinja2 import Template
-
-    class RemoteGeoJson(MacroElement):
-        _template = Template(
-            """{% macro script(this, kwargs) %}
-            fetch({{ this.url|tojson }}, {credentials: "same-origin"})
-              .then(function (r) { return r.ok ? r.json() : {type: "FeatureCollection", features: []}; })
-              .then(function (data) {
-                L.geoJSON(data, {
-                  interactive: false,
-                  style: function (f) {
-                    var m = f.properties.minutes;
-                    return {color: "#08519c", weight: 1, fillColor: "#6baed6",
-                            fillOpacity: m <= 15 ? 0.25 : m <= 30 ? 0.15 : 0.07};
-                  }
-                }).addTo({{ this._parent.get_name() }}).bringToBack();
-              });
-            {% endmacro %}"""
-        )
-
-        def __init__(self, url: str) -> None:
-            super().__init__()  # type: ignore[no-untyped-call]
-            self._name = name
-            self.url = url
-
-    m.add_child(RemoteGeoJson(url))
-
-
 #: A colour per weekday for run lines.
 WEEKDAY_COLOURS = {"Mon": "#1b9e77", "Tue": "#d95f02", "Wed": "#7570b3", "Thu": "#e7298a", "Fri": "#66a61e",
                    "Sat": "#e6ab02", "Sun": "#a6761d"}  # fmt: skip
-
-
-def timetable_map(timetable: Timetable, settings: MapSettings) -> folium.Map:
-    """A timetable: each van-day run as a line from its depot, stops with their timetable entry."""
-    import folium
-
-    lats = [s.lat for s in timetable.stops] or [52.2]
-    lons = [s.lon for s in timetable.stops] or [-1.1]
-    m = new_map(settings, center=(sum(lats) / len(lats), sum(lons) / len(lons)))
-    for run in timetable.runs:
-        depot = timetable.van(run.van).depot
-        points = [[depot.lat, depot.lon], *([timetable.stop(v.stop).lat, timetable.stop(v.stop).lon] for v in run.visits),
-                  [depot.lat, depot.lon]]  # fmt: skip
-        label = f"{run.van} week {run.week} {run.weekday}: {len(run.visits)} stops, {run.distance_km} km"
-        folium.PolyLine(points, color=WEEKDAY_COLOURS.get(run.weekday, "#333333"), weight=3, opacity=0.8,
-                        tooltip=_tip(label), class_name="run-line").add_to(m)  # type: ignore[no-untyped-call]  # fmt: skip
-    for s in timetable.stops:
-        if s.entry is not None:
-            text = f"{s.name}: {s.entry.weekday} {s.entry.arrive}-{s.entry.depart}, every {s.frequency_weeks} week(s)"
-            folium.CircleMarker([s.lat, s.lon], radius=5, color="#222222", weight=1, fill=True,
-                                fill_color="#c51b7d" if s.outreach else "#ffffff", fill_opacity=1.0,
-                                tooltip=_tip(text), class_name="plan-stop").add_to(m)  # fmt: skip
-    for s in timetable.stops:
-        if s.entry is None:
-            folium.CircleMarker([s.lat, s.lon], radius=5, color="#b2182b", weight=3, fill=False,
-                                tooltip=_tip(f"{s.name}: not served"), class_name="plan-unserved").add_to(m)  # fmt: skip
-    m.get_root().html.add_child(folium.Element(_runs_legend(timetable)))  # type: ignore[attr-defined]
-    m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]])
-    return m
-
-
-def _runs_legend(timetable: Timetable) -> str:
-    rows = "".join(
-        f'<div><span style="display:inline-block;width:16px;height:4px;margin-right:6px;background:{c}"></span>{d}</div>'
-        for d, c in WEEKDAY_COLOURS.items()
-        if any(r.weekday == d for r in timetable.runs)
-    )
-    return (
-        '<div id="map-legend" style="position:absolute;z-index:1000;top:10px;right:10px;background:white;'
-        'padding:6px 8px;border:1px solid #555;font:13px/1.4 sans-serif;color:#111">'
-        f"<strong>Runs by weekday</strong>{rows}<div>&#9679; pink: outreach worker on board</div>"
-        "<div>&#9711; red ring: not served</div></div>"
-    )

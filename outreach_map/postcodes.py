@@ -15,7 +15,15 @@ from ._readers import csv_rows, parse_float
 from .errors import DataFileError, InvalidPostcodeError, UnknownPostcodeError, quoted
 from .places import LAT_RANGE, LON_RANGE
 
-__all__ = ["POSTCODE_SOURCES", "Postcode", "Postcodes", "load_postcodes", "normalise_postcode", "postcodes_file"]
+__all__ = [
+    "POSTCODE_SOURCES",
+    "Postcode",
+    "Postcodes",
+    "load_postcodes",
+    "normalise_postcode",
+    "postcode_problem",
+    "postcodes_file",
+]
 
 POSTCODE_SOURCES = ("os-open-names-2024", "codepoint-open-2014")
 
@@ -51,6 +59,35 @@ def looks_like_postcode(text: str) -> bool:
     """Whether ``text`` is a full postcode or an outward code such as ``NN12``."""
     compact = re.sub(r"\s+", "", text).upper()
     return bool(_POSTCODE_RE.match(compact) or _OUTWARD_RE.match(compact))
+
+
+#: Starts like a postcode: one or two letters, then a digit (NN11..., N1...).
+_POSTCODE_START_RE = re.compile(r"^[A-Z]{1,2}[0-9]")
+
+
+def postcode_problem(text: str) -> str | None:
+    """What is wrong with text that looks like a postcode but is not one; ``None`` when it is not postcode-like.
+
+    Examples
+    --------
+    >>> postcode_problem("NN11 4G")
+    "'NN11 4G' looks like a postcode but is incomplete: the last part must be a digit and two letters, as 4GJ in NN11 4GJ"
+    >>> postcode_problem("NN114GJX")
+    "'NN114GJX' looks like a postcode but has 8 letters and digits; a full postcode has 5 to 7, as NN11 4GJ"
+    >>> postcode_problem("Welford") is None
+    True
+    """
+    compact = re.sub(r"\s+", "", text).upper()
+    if not (_POSTCODE_START_RE.match(compact) and compact.isalnum()) or _POSTCODE_RE.match(compact):
+        return None
+    if _OUTWARD_RE.match(compact):
+        return None  # a postcode district: its own message
+    shown = text.strip()
+    if len(compact) > 7:
+        return f"'{shown}' looks like a postcode but has {len(compact)} letters and digits; a full postcode has 5 to 7, as NN11 4GJ"
+    if len(compact) < 5 or not re.search(r"[0-9][A-Z]{2}$", compact):
+        return f"'{shown}' looks like a postcode but is incomplete: the last part must be a digit and two letters, as 4GJ in NN11 4GJ"
+    return f"'{shown}' looks like a postcode but its first part is not a postcode district such as NN11 or NN12"
 
 
 @dataclass(frozen=True, slots=True)

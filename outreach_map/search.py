@@ -8,17 +8,19 @@ are listed apart.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .dataset import Dataset
 from .directory import Service, ServicePoint
+from .geodesy import straight_line_m
 from .lookup import Place
+from .places import Village
 from .traveltime import TravelTimes
 
-__all__ = ["NearbyService", "SearchResult", "nearby_services"]
+__all__ = ["NearbyService", "SearchResult", "nearby_services", "nearest_village"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +34,11 @@ class NearbyService:
 
 @dataclass(frozen=True)
 class SearchResult:
-    """Nearby services by kind (nearest first), helplines, and how the times were computed."""
+    """Nearby services by kind (nearest first), helplines, and how the times were computed.
+
+    ``by_kind`` holds up to ``per_kind`` real services and as many EXAMPLE ones of each kind;
+    :meth:`real` and :meth:`examples` split them for the pages.
+    """
 
     place: Place
     by_kind: dict[str, list[NearbyService]]
@@ -41,6 +47,15 @@ class SearchResult:
     approximate: bool = True
     snap_metres: float = 0.0
     mode: str = "drive"
+
+    def real(self) -> dict[str, list[NearbyService]]:
+        """Real (not EXAMPLE) services by kind, nearest first; kinds with none left out."""
+        found = {k: [i for i in items if not i.point.example] for k, items in self.by_kind.items()}
+        return {k: items for k, items in found.items() if items}
+
+    def examples(self) -> list[NearbyService]:
+        """The EXAMPLE (invented) services found, nearest first."""
+        return sorted((i for items in self.by_kind.values() for i in items if i.point.example), key=lambda i: i.minutes)
 
 
 def nearby_services(
@@ -74,7 +89,7 @@ def nearby_services(
                 continue
             point = reachable[int(j)]
             bucket = by_kind.setdefault(point.kind, [])
-            if len(bucket) < per_kind:
+            if sum(1 for b in bucket if b.point.example == point.example) < per_kind:  # real ones are never crowded out
                 bucket.append(NearbyService(point, float(minutes[j]), float(metres[j]) / 1000))
     # A service with no public location is given by phone, or through its safe contact route; the same whether
     # it has a confidential location or none at all, so the page says nothing about a hidden place.
@@ -92,3 +107,13 @@ def nearby_services(
         place=place, by_kind=ordered, helplines=helplines, confidential_contacts=confidential,
         approximate=times.approximate, snap_metres=float(snap.metres[0]), mode=times.graph.mode,
     )  # fmt: skip
+
+
+def nearest_village(villages: Iterable[Village], lat: float, lon: float) -> tuple[Village, float] | None:
+    """The settlement nearest to a position in a straight line, and how far it is in km (``None`` if none)."""
+    best: tuple[Village, float] | None = None
+    for v in villages:
+        km = straight_line_m(lat, lon, v.lat, v.lon) / 1000
+        if best is None or km < best[1]:
+            best = (v, km)
+    return best

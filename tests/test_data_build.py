@@ -15,6 +15,7 @@ from .conftest import EMBEDDED_DATA
 DERIVED = [
     "villages/villages.csv",
     "postcodes/postcodes.csv",
+    "basemap/basemap.geojson",
     *(f"services/{t}.json" for t in (
         "taxonomies", "taxonomy_terms", "organizations", "services", "locations",
         "service_at_locations", "schedules", "contacts", "phones",
@@ -25,7 +26,7 @@ DERIVED = [
 @pytest.fixture(scope="module")
 def rebuilt(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("rebuilt")
-    for script in ("build_villages.py", "build_services.py"):
+    for script in ("build_villages.py", "build_services.py", "build_basemap.py"):
         subprocess.run([sys.executable, str(EMBEDDED_DATA / script), "--out", str(out)], check=True)
     return out
 

@@ -4,6 +4,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -45,6 +46,14 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+def map_data(page: str, name: str = "map") -> dict[str, Any]:
+    """The JSON data block a page's map is drawn from."""
+    found = re.search(rf'<script type="application/json" id="{name}-data">(.*?)</script>', page, re.DOTALL)
+    assert found, "no map data block"
+    data: dict[str, Any] = json.loads(found.group(1))
+    return data
+
+
 def login(client: FlaskClient, name: str, password: str) -> str:
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
@@ -74,7 +83,10 @@ def test_search_by_village_lists_services_with_road_times(client: FlaskClient) -
     assert "<h1>Badby</h1>" in page
     assert re.search(r"Daventry Library</a>\s*<span class=\"meta\">\d+ min by road, [\d.]+ km</span>", page)
     assert "Travel times are approximate" in page
-    assert "L.map(" in page and 'class="folium-map"' in page and 'id="map-legend"' in page
+    spec = map_data(page)
+    assert spec["tiles"] is None and spec["basemap"] == "/basemap.geojson"
+    assert any(p["class"] == "searched-place" for p in spec["points"])
+    assert "<script>" not in page and "folium" not in page  # no inline script: the map is drawn by static/map.js
     assert "Mondays and Tuesdays" in page  # opening hours from the schedule
     assert "Old Towcester Library" not in page  # closed services are not offered
     assert "Helpline" in page and "0808 2000 247" in page
@@ -200,7 +212,9 @@ def test_users_add_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 def test_service_areas_layer_is_fetched_not_inlined(client: FlaskClient) -> None:
     login(client, "pat", "planner-password")
     page = client.get("/plan/?kind=library&threshold=15").get_data(as_text=True)
-    assert 'fetch("/plan/layers/service-areas.geojson?kind=library' in page
+    assert map_data(page)["layers"] == [
+        {"url": "/plan/layers/service-areas.geojson?kind=library&mode=drive&real_only=0", "style": "service-areas"}
+    ]
     response = client.get("/plan/layers/service-areas.geojson?kind=library&mode=drive")
     assert response.mimetype == "application/geo+json"
     layer = response.get_json()

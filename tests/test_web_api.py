@@ -363,6 +363,7 @@ def test_plans_as_stored_and_withheld_near_a_refuge(client: FlaskClient) -> None
         (f"{BASE}/service_at_locations?postcode=XYZ", "postcode"),
         (f"{BASE}/service_at_locations?postcode=ZZ1%201ZZ", "postcode"),
         (f"{BASE}/service_at_locations?lat=52&lon=-1&mode=boat", "mode"),
+        (f"{BASE}/service_at_locations?lat=51.5074&lon=-0.1278", "lat"),  # London: outside the area
         (f"{BASE}/taxonomies?per_page=1000", "per_page"),
         (f"{BASE}/taxonomy_terms?taxonomy_id=x", "taxonomy_id"),
         ("/api/coverage?kind=pub", "kind"),
@@ -373,6 +374,14 @@ def test_plans_as_stored_and_withheld_near_a_refuge(client: FlaskClient) -> None
 def test_bad_parameter_is_400_naming_it(client: FlaskClient, url: str, parameter: str) -> None:
     body = get_json(client, url, 400)
     assert body["parameter"] == parameter and parameter in body["error"] and body["status"] == 400
+
+
+def test_a_position_outside_the_area_is_refused_not_answered_without_distances(client: FlaskClient) -> None:
+    """London used to get every service with ``distance_km: null``; the site itself says "outside the area"."""
+    body = get_json(client, f"{BASE}/service_at_locations?lat=51.5074&lon=-0.1278", 400)
+    assert "outside the area" in body["error"]
+    inside = get_json(client, f"{BASE}/service_at_locations?lat=52.133&lon=-0.99")
+    assert inside["contents"] and all(item["distance_km"] is not None for item in inside["contents"])
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ from outreach_map.web import create_app
 
 from .test_jobs import running_worker, wait_for
 from .test_published import tiny_plan
-from .test_web import _csrf, login
+from .test_web import _csrf, login, map_data
 
 
 def _app(tiny_data: Path, tmp_path: Path) -> Flask:
@@ -92,7 +92,8 @@ def test_scheduler_sets_up_a_plan_the_worker_makes_and_publishes_it_once(client:
     with running_worker(_queue(app)):
         wait_for(_queue(app), job_url.rsplit("/", 1)[1])
     page = _text(client.get(job_url))
-    assert "4 of 4 stops served" in page and 'class="folium-map"' in page and "Publish to routes/web-plan" in page
+    assert "4 of 4 stops served" in page and "Publish to routes/web-plan" in page
+    assert any(line["class"] == "run-line" for line in map_data(page)["lines"])
     published = client.post(job_url + "/publish", data={"csrf_token": _csrf(client, job_url)})
     assert published.status_code == 303
     routes = Path(app.config["ROUTES_DIR"])

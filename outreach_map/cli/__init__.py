@@ -296,8 +296,8 @@ def service_areas_cmd(
 # --- coverage and suggestions --------------------------------------------------------------------------------------
 
 TILES_OPTION = click.option(
-    "--tiles", default="osm", show_default=True, metavar="osm|none|URL",
-    help="Base map tiles for --map: OpenStreetMap, none (no other origin is contacted) or a tile URL.",
+    "--tiles", default="none", show_default=True, metavar="none|osm|URL",
+    help="External tiles for --map: none (the default: the built-in base map only, no other origin), osm or a URL.",
 )  # fmt: skip
 
 

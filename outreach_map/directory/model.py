@@ -8,8 +8,9 @@ planner and the API all work on a :class:`Directory`.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -28,6 +29,7 @@ __all__ = [
     "Service",
     "ServiceKind",
     "ServicePoint",
+    "address_text",
     "link_directory",
     "locator",
 ]
@@ -339,6 +341,31 @@ def _services(
     return services
 
 
+#: A postcode district (outward code) such as NN11.
+_OUTWARD = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
+
+
+def address_text(parts: Sequence[str | None]) -> str:
+    """An address's parts joined once each: a part that repeats another (a postcode district given as
+    the town and again as the postcode) is left out.
+
+    Examples
+    --------
+    >>> address_text(["The Lodges", "NN11", "NN11"])
+    'The Lodges, NN11'
+    >>> address_text(["1 High Street", "NN11", "NN11 4AB"])
+    '1 High Street, NN11 4AB'
+    """
+    kept: list[str] = []
+    for part in (p.strip() for p in parts if p and p.strip()):
+        words = part.casefold()
+        if any(words == k.casefold() for k in kept):
+            continue
+        kept = [k for k in kept if not (_OUTWARD.match(k) and words.startswith(k.casefold() + " "))]
+        kept.append(part)
+    return ", ".join(kept)
+
+
 def _location(t: _Linker, index: int, r: Mapping[str, Any]) -> Location:
     for field_name, (low, high) in (("latitude", LAT_RANGE), ("longitude", LON_RANGE)):
         value = r.get(field_name)
@@ -352,7 +379,7 @@ def _location(t: _Linker, index: int, r: Mapping[str, Any]) -> Location:
     parts = [address.get("address_1", ""), address.get("city", ""), address.get("postal_code", "")]
     return Location(
         id=r["id"], name=r.get("name", ""), lat=float(r["latitude"]), lon=float(r["longitude"]),
-        address=", ".join(p for p in parts if p), postcode=address.get("postal_code", ""),
+        address=address_text(parts), postcode=address.get("postal_code", ""),
         source=r.get("source", ""), example=bool(r.get("example", False)),
         confidential=bool(r.get("confidential", False)),
     )  # fmt: skip

@@ -176,8 +176,10 @@ class DirectoryStore:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def revision(self) -> int:
-        with session_scope(self.engine) as session:
-            return current_revision(session)
+        """The directory's revision: one plain query (no ORM session), asked on every public page."""
+        with self.engine.connect() as connection:
+            found = connection.execute(select(DirectoryState.revision).where(DirectoryState.id == 1)).scalar()
+        return 0 if found is None else int(found)
 
     def directory(self) -> Directory:
         """The current snapshot (one cheap query when nothing changed)."""

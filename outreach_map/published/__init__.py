@@ -9,6 +9,7 @@ of weeks, and for every served stop its line in the public timetable.
 - :mod:`.solution`: :func:`timetable_of`, the timetable of a solver's solution;
 - :mod:`.check`: :func:`check_timetable`, every constraint by the one checker;
 - :mod:`.visits`: :func:`next_visits`, dated visits for the public pages;
+- :mod:`.retired`: :func:`retire_plan`, :func:`live_timetables`: plans that no longer run;
 - :mod:`.privacy`: :func:`public_timetable`, the one confidentiality check for the API and the public pages.
 
 Writing a timetable with the files beside it is :func:`outreach_map.exports.publish_timetable`.
@@ -42,6 +43,10 @@ from .model import Van as Van
 from .model import Visit as Visit
 from .privacy import CONFIDENTIAL_RADIUS_M as CONFIDENTIAL_RADIUS_M
 from .privacy import public_timetable as public_timetable
+from .retired import Retirement as Retirement
+from .retired import live_timetables as live_timetables
+from .retired import retire_plan as retire_plan
+from .retired import retired_plans as retired_plans
 from .solution import timetable_of as timetable_of
 from .visits import NextVisit as NextVisit
 from .visits import next_visits as next_visits
@@ -58,6 +63,7 @@ __all__ = [
     "Outreach",
     "Place",
     "PublishedTimetables",
+    "Retirement",
     "Run",
     "RunKey",
     "SolverInfo",
@@ -70,10 +76,13 @@ __all__ = [
     "check_plan_id",
     "check_timetable",
     "list_timetables",
+    "live_timetables",
     "load_timetable",
     "next_visits",
     "public_timetable",
     "read_timetables",
     "repair_published",
+    "retire_plan",
+    "retired_plans",
     "timetable_of",
 ]

@@ -23,6 +23,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ..config import PROJECT_ROOT, Settings, load_settings
 from ..directory.hours import describe
 from ..errors import EntryNotFoundError, OutreachError, PermissionDeniedError
+from ..links import dead_link
 from .limits import limiter
 from .resources import Resources
 from .security import init_security
@@ -143,11 +144,13 @@ def _register(app: Flask) -> None:
     app.register_blueprint(directory.bp)
     app.register_blueprint(referrals.bp)
     csrf.exempt(public.feedback)  # no session, no cookie: a signed form token instead (web.limits)
+    csrf.exempt(public.search_location)  # a read-only search whose position is kept out of the address
     csrf.exempt(api.bp)  # read-only JSON API: no forms, no cookies; other methods get 405
     auth.init_login(app)
     limiter.init_app(app)
     init_security(app)
     app.jinja_env.filters["hours"] = _hours_text
+    app.jinja_env.globals["dead_link"] = dead_link
 
     @app.context_processor
     def kind_names() -> dict[str, Any]:

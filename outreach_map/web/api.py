@@ -28,6 +28,8 @@ __all__ = ["bp"]
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 _CATALOGUE = "outreach.openreferral"
+#: The area the directory covers, in words (a position outside it is refused).
+AREA = "rural West Northamptonshire and around"
 
 
 @bp.after_request
@@ -112,6 +114,8 @@ def service_at_locations() -> ResponseReturnValue:
     query = oruk.parse_service_at_location_query(request.args, catalogue, res.data.postcodes)
     shape = oruk.parse_list_shape(request.args)
     times = res.times(query.mode) if query.origin is not None else None
+    if times is not None and query.origin is not None and not times.on_network([query.origin]):
+        raise QueryError("lat", f"and lon are outside the area this directory covers ({AREA})")
     return _page_response(oruk.list_service_at_locations(catalogue, query, times, shape), shape)
 
 

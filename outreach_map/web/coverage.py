@@ -9,6 +9,7 @@ and the CSV :func:`outreach_map.tables.coverage_csv`, as for the CLI.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
@@ -18,13 +19,14 @@ from ..coverage import Facility, WhatIf, check_threshold, facilities_of, village
 from ..errors import OutreachError
 from ..geojson import MEDIA_TYPE as GEOJSON_MEDIA_TYPE
 from ..lookup import resolve_place
-from ..maps import add_remote_geojson, coverage_map, render_fragments
+from ..mapdata import coverage_map_data
 from ..siting import Suggestion, suggest_sites
 from ..tables import coverage_csv as coverage_csv_text
 from .auth import role_required
+from .public import BASEMAP_URL
 from .resources import resources
 
-__all__ = ["bp"]
+__all__ = ["bp", "split_sites"]
 
 bp = Blueprint("coverage", __name__, url_prefix="/plan")
 
@@ -55,11 +57,34 @@ def _query() -> Query:
     if not 0 <= sites <= 20:
         msg = f"sites {sites}: expected 0 to 20"
         raise OutreachError(msg)
-    add = tuple(a.strip() for a in args.getlist("add") if a.strip())[:10]
+    add = tuple(site for value in args.getlist("add") for site in split_sites(value))[:10]
     return Query(
         args.get("kind", "library"), check_threshold(threshold), mode, add, tuple(args.getlist("remove")),
         sites, args.get("real_only") == "1",
     )  # fmt: skip
+
+
+_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+
+
+def split_sites(text: str) -> list[str]:
+    """Places typed in one field, separated by commas or semicolons ("Byfield, Welford"); a "lat, lon" stays whole.
+
+    Examples
+    --------
+    >>> split_sites("Byfield, Welford; NN11 4GJ")
+    ['Byfield', 'Welford', 'NN11 4GJ']
+    >>> split_sites("52.17, -1.24, Byfield")
+    ['52.17, -1.24', 'Byfield']
+    """
+    parts = [p.strip() for p in re.split(r"[,;]", text) if p.strip()]
+    sites: list[str] = []
+    for part in parts:
+        if sites and _NUMBER.match(part) and _NUMBER.match(sites[-1]):
+            sites[-1] = f"{sites[-1]}, {part}"
+        else:
+            sites.append(part)
+    return sites
 
 
 def _compute(q: Query) -> tuple[WhatIf, list[Facility], Suggestion | None]:
@@ -82,6 +107,10 @@ def _compute(q: Query) -> tuple[WhatIf, list[Facility], Suggestion | None]:
     return scenario, facilities, suggestion
 
 
+def _kind_names() -> dict[str, str]:
+    return {k.term: k.name for k in resources().data.directory.kinds}
+
+
 @bp.get("/")
 @role_required("planner")
 def coverage_page() -> ResponseReturnValue:
@@ -93,13 +122,15 @@ def coverage_page() -> ResponseReturnValue:
         return render_template("coverage.html", error=str(exc), kinds=data.directory.kind_terms(), q=None), 400
     result = scenario.after
     suggestions = [(s.site, s.newly_covered_population) for s in suggestion.sites] if suggestion else []
-    m = coverage_map(result, resources().map_settings(), suggestions=[*[(f, 0) for f in scenario.added], *suggestions],
-                     removed=list(scenario.removed))  # fmt: skip
     layer = url_for("coverage.service_areas_layer", kind=q.kind, mode=q.mode, real_only="1" if q.real_only else "0")
-    add_remote_geojson(m, layer, name="service areas")
+    spec = coverage_map_data(
+        result, kind_name=_kind_names().get(q.kind, q.kind), tiles=resources().tiles, basemap=BASEMAP_URL,
+        suggestions=[*[(f, 0) for f in scenario.added], *suggestions], removed=list(scenario.removed),
+        service_areas=layer,
+    )  # fmt: skip
     return render_template(
         "coverage.html", q=q, result=result, summaries=result.summaries(), gaps=result.gaps(), facilities=facilities,
-        kinds=data.directory.kind_terms(), map=render_fragments(m), suggestions=suggestions,
+        kinds=data.directory.kind_terms(), map=spec, suggestions=suggestions, scenario=scenario,
         choice=suggestion.choice if suggestion else None, error=None, query_string=request.query_string.decode(),
     )  # fmt: skip
 

@@ -10,23 +10,33 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy.engine import Engine
 
 from ..accounts import database_url
+from ..basemap import basemap_geojson
 from ..config import MailSettings, PlannerSettings, Settings
 from ..dataset import Dataset, load_dataset
 from ..db.engine import open_engine
 from ..directory import services_dir
 from ..directory.store import DirectoryStore, ensure_directory
 from ..jobs import JobQueue, open_queue
-from ..maps import MapSettings
 from ..planner.problem import Location
-from ..published import PublishedTimetables, Timetable, read_timetables, repair_published
+from ..published import (
+    PublishedTimetables,
+    Retirement,
+    Timetable,
+    live_timetables,
+    public_timetable,
+    read_timetables,
+    repair_published,
+    retired_plans,
+)
 from ..referrals.crypto import ClientCipher, load_cipher
 from ..roads import RoadNetwork, load_roads
 from ..timetabling import market_town_depots
 from ..traveltime import TravelTimes
+from .cache import Memo
 
 __all__ = ["Resources", "resources"]
 
@@ -47,6 +57,8 @@ class Resources:
     _times: dict[str, TravelTimes] = field(default_factory=dict)
     _data: tuple[object, Dataset] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _published: tuple[object, list[Timetable], dict[str, Retirement]] | None = field(default=None, repr=False)
+    memo: Memo[Any] = field(default_factory=Memo, repr=False)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], instance: Path, settings: Settings) -> Resources:
@@ -85,7 +97,18 @@ class Resources:
 
     @property
     def data(self) -> Dataset:
-        """Villages and postcodes (loaded once) with the live directory (reloaded when it changes)."""
+        """Villages and postcodes (loaded once) with the live directory (reloaded when it changes).
+
+        Within one request the directory is looked up once (its revision is one query).
+        """
+        if has_request_context():
+            found: Dataset | None = g.get("outreach_data")
+            if found is None:
+                found = g.outreach_data = self._current_data()
+            return found
+        return self._current_data()
+
+    def _current_data(self) -> Dataset:
         directory = self.store.directory()
         cached = self._data
         if cached is None or cached[0] is not directory:
@@ -145,10 +168,39 @@ class Resources:
         """The published timetables, newest first (unreadable ones skipped, see :meth:`published`)."""
         return list(self.published().timetables)
 
-    def map_settings(self) -> MapSettings:
-        return MapSettings(
-            tiles=self.tiles, leaflet_js="/assets/leaflet/leaflet.js", leaflet_css="/assets/leaflet/leaflet.css"
-        )
+    def _published_state(self) -> object:
+        """What changes when a timetable is published, replaced or retired (a few ``stat`` calls)."""
+        entries = []
+        for path in [*sorted(self.routes_dir.glob("*/plan.json")), self.routes_dir / "retired.json"]:
+            try:
+                info = path.stat()
+            except OSError:
+                continue
+            entries.append((str(path), info.st_mtime_ns, info.st_ino, info.st_size))
+        return tuple(entries)
+
+    def current_published(self) -> tuple[object, list[Timetable], dict[str, Retirement]]:
+        """The published timetables and the retired ones, read again only when a file changed, with their state."""
+        state = self._published_state()
+        cached = self._published
+        if cached is None or cached[0] != state:
+            cached = (state, self.timetables(), retired_plans(self.routes_dir))
+            self._published = cached
+        return cached
+
+    def public_timetables(self) -> list[Timetable]:
+        """The timetables the public sees: published, running (not retired), revealing no confidential place."""
+        directory = self.data.directory
+        state, timetables, retired = self.current_published()
+        found: list[Timetable] = self.memo.get((directory, state), "public-timetables", lambda: [
+            t for t in live_timetables(timetables, retired) if public_timetable(t, directory) is not None
+        ])  # fmt: skip
+        return found
+
+    @cached_property
+    def basemap(self) -> bytes:
+        """The site's own base map (GeoJSON), served at ``/basemap.geojson``."""
+        return basemap_geojson(self.data_dir, self._static.villages)
 
 
 def resources() -> Resources:

@@ -20,14 +20,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from ..audit import record_alone
 from ..clock import WEEKDAYS, clock, is_clock
 from ..config import PlannerSettings
 from ..errors import JobError, OutreachError
 from ..exports import EXPORT_FILES
 from ..jobs import PLAN, JobView, PlanResult, plan_job_request, publish_plan_job
 from ..jobs.records import list_jobs
-from ..maps import render_fragments, timetable_map
-from ..published import PLAN_ID_PATTERN, Timetable, check_plan_id
+from ..mapdata import timetable_map_data
+from ..published import PLAN_ID_PATTERN, Timetable, check_plan_id, retire_plan
 from ..timetabling import build_problem, parse_request
 from .auth import role_required
 from .resources import resources
@@ -50,10 +51,34 @@ MAX_FIELD_CHARS = 100
 def index() -> ResponseReturnValue:
     res = resources()
     published = res.published()
+    _, _, retired = res.current_published()
     jobs = [res.jobs.get(j.id) or j for j in list_jobs(res.jobs.engine, unpublished=True, limit=20)]
     return render_template(
-        "schedule.html", plans=published.timetables, broken=published.broken, downloads=DOWNLOADS, jobs=jobs
-    )
+        "schedule.html", plans=published.timetables, broken=published.broken, downloads=DOWNLOADS, jobs=jobs,
+        retired=retired,
+    )  # fmt: skip
+
+
+@bp.post("/<plan_id>/retire")
+@role_required("scheduler")
+def retire(plan_id: str) -> ResponseReturnValue:
+    """Retire a published plan (it stops), or mark it replaced by another: the public then sees only what runs."""
+    res = resources()
+    known = [t.plan_id for t in res.timetables()]
+    replaced_by = request.form.get("replaced_by") or None
+    if replaced_by is not None and replaced_by not in known:
+        flash(f"plan '{replaced_by}': no published plan has that id", "error")
+        return redirect(url_for("schedule.index"))
+    try:
+        retire_plan(res.routes_dir, plan_id, known=known, today=date.today(), replaced_by=replaced_by)
+    except OutreachError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("schedule.index"))
+    detail = f"replaced by {replaced_by}" if replaced_by else ""
+    record_alone(res.engine, "retire", user_name=current_user.name, target=f"plan {plan_id}", detail=detail)
+    instead = f"; {replaced_by} runs instead" if replaced_by else ""
+    flash(f"Retired {plan_id}: the public pages no longer show its visits{instead}.", "info")
+    return redirect(url_for("schedule.index"))
 
 
 @bp.get("/<plan_id>/<filename>")
@@ -240,7 +265,7 @@ def job(job_id: str) -> ResponseReturnValue:
     made = fragments = None
     if found.status == "done" and found.result is not None:
         made = PlanResult.from_json(found.result)
-        fragments = render_fragments(timetable_map(made.timetable, resources().map_settings()))
+        fragments = timetable_map_data(made.timetable, tiles=resources().tiles, basemap="/basemap.geojson")
     return render_template("schedule_job.html", job=found, made=made, map=fragments, weekdays=WEEKDAYS)
 
 

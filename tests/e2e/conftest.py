@@ -94,6 +94,7 @@ def _partners(engine: Any) -> None:
                                    "taxonomy_term_id": uid(3)}]}  # fmt: skip
         save_entry(session, Actor.system_actor("e2e"), Entry(service=service), base_version=None)
         set_steward(session, Actor.system_actor("e2e"), WA_SERVICE, "lead", mailbox="referrals@womensaid.test")
+    add_user(engine, "ada", "admin", E2E_PASSWORD, email="ada@council.test")  # an admin of the lead agency
     for name, org in (("vicky", VICTIM_SUPPORT), ("wendy", WOMENS_AID), ("libby", uid(10))):
         add_user(engine, name, "editor", E2E_PASSWORD, email=f"{name}@partners.test")
         add_membership(engine, name, org)

@@ -15,7 +15,7 @@ def test_public_maps_draw_under_the_policy(page: Any, live_server: str, path: st
     assert "'nonce-" in response.headers["content-security-policy"]
     page.wait_for_selector("path.searched-place")
     assert page.locator(".leaflet-container").count() == 1
-    assert page.locator("#map-legend").is_visible()
+    assert page.locator("details.map-legend").is_visible()  # the key in words, below the map
     assert page.evaluate("typeof L") == "object"
     assert page.csp_violations == [] and page.foreign_requests == []
 

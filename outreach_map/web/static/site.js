@@ -24,10 +24,41 @@
       var status = document.getElementById("location-status");
       status.textContent = "Finding your location…";
       navigator.geolocation.getCurrentPosition(function (pos) {
-        var q = pos.coords.latitude.toFixed(5) + "," + pos.coords.longitude.toFixed(5);
-        window.location.href = "/search?q=" + encodeURIComponent(q);
+        // Sent in the body of a POST: the position never appears in an address or the browser's history.
+        var form = document.createElement("form");
+        form.method = "post";
+        form.action = locate.getAttribute("data-action");
+        [["lat", pos.coords.latitude], ["lon", pos.coords.longitude]].forEach(function (pair) {
+          var input = document.createElement("input");
+          input.type = "hidden";
+          input.name = pair[0];
+          input.value = pair[1].toFixed(5);
+          form.appendChild(input);
+        });
+        document.body.appendChild(form);
+        form.submit();
       }, function () { status.textContent = "Your location is not available. Type a village or postcode instead."; });
     });
+  }
+
+  // A page waiting for a background job asks for its status every 2 s (no meta refresh), then shows the result.
+  var poll = document.querySelector("[data-poll]");
+  if (poll && window.fetch) {
+    var tick = function () {
+      fetch(poll.getAttribute("data-poll"), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (s) {
+          if (!s) { return; }
+          if (s.status === "done" || s.status === "failed") { window.location.reload(); return; }
+          var bar = poll.querySelector("progress");
+          if (bar) { bar.value = s.percent; bar.textContent = s.percent + "%"; }
+          var text = poll.querySelector(".poll-text");
+          if (text) { text.textContent = s.percent + "% " + (s.message || ""); }
+          window.setTimeout(tick, 2000);
+        })
+        .catch(function () { window.setTimeout(tick, 4000); });
+    };
+    window.setTimeout(tick, 2000);
   }
 
   Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), function (table) {
