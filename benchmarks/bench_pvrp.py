@@ -1,6 +1,6 @@
 """Benchmark: the periodic engine vs the naive baseline on Cordeau-format periodic VRP instances.
 
-    python benchmarks/bench_pvrp.py [--time-limit 60] [--bks FILE] [--instances p01,p02] [--seed 0] [FILES...]
+    python benchmarks/bench_pvrp.py [--time-limit 60] [--bks FILE] [--instances p01,p02] [--seed 0] [--jobs 1] [FILES...]
 
 Default: every ``*.txt`` in ``../shared/benchmarks/pvrp/`` at 60 s each. For each
 instance, in the same run, the planner's periodic search
@@ -15,7 +15,9 @@ precision, total over all days). Gaps are to the best-known costs of
 ``bks.csv`` (used only for the report, never by the search). Column ``to 1%``
 is the time-to-target: seconds from the call until the engine's incumbent (as its
 progress reports give it) was first within 1% of the best-known cost, ``-`` if
-never. The last line reads
+never. ``--jobs N`` runs N instances side by side, each in its own process
+(each search is single-threaded; use at most as many jobs as there are idle
+cores, or the time limit buys less search). The last line reads
 ``pvrp: mean gap G% (baseline B%) over N instances, all feasible``.
 """
 
@@ -26,7 +28,10 @@ import csv
 import math
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import partial
 from itertools import pairwise
 from pathlib import Path
 
@@ -156,13 +161,18 @@ def run(path: Path, best: float | None, *, time_limit: float, seed: int, baselin
     cost, problems = solved(inst, plan)
     if reached and gap_of(cost, best) > 1.0:  # the search's distance is rounded: trust the check
         reached.clear()
-    base_cost, base_problems = math.nan, []
+    base_cost, base_problems = math.nan, list[str]()
     if baseline:
         base_cost, base_problems = solved(inst, solve_baseline(problem, time_limit=time_limit, seed=seed))
     return Row(
         path.stem, len(inst.xy) - 1, inst.t, cost, gap_of(cost, best), elapsed, reached[0] if reached else None,
         base_cost, gap_of(base_cost, best), problems, base_problems,
     )  # fmt: skip
+
+
+def run_named(path: Path, *, bks: dict[str, float], time_limit: float, seed: int, baseline: bool) -> Row:
+    """:func:`run` with the best-known cost looked up by the file's name (for a process pool)."""
+    return run(path, bks.get(path.stem), time_limit=time_limit, seed=seed, baseline=baseline)
 
 
 HEADER = f"{'instance':9} {'n':>4} {'t':>3} {'cost':>10} {'gap%':>7} {'time s':>7} {'to 1%':>6} {'base':>10} {'gap%':>7}  check"
@@ -201,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--instances", default="", help="comma-separated names to run, e.g. p01,p02")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-baseline", action="store_true", help="skip the naive baseline")
+    parser.add_argument("--jobs", type=int, default=1, help="instances solved side by side, one process each")
     args = parser.parse_args(argv)
     files = args.files or sorted(SHARED.glob("*.txt"))
     if args.instances:
@@ -209,13 +220,18 @@ def main(argv: list[str] | None = None) -> int:
     if not files:
         print("no instance files", file=sys.stderr)
         return 2
+    if args.jobs < 1:
+        print(f"--jobs {args.jobs}: expected at least 1", file=sys.stderr)
+        return 2
     bks = load_bks(args.bks)
     print(HEADER)
     rows = []
-    for path in files:
-        row = run(path, bks.get(path.stem), time_limit=args.time_limit, seed=args.seed, baseline=not args.no_baseline)
-        print(line(row), flush=True)
-        rows.append(row)
+    solve_one = partial(run_named, bks=bks, time_limit=args.time_limit, seed=args.seed, baseline=not args.no_baseline)
+    with ProcessPoolExecutor(max_workers=args.jobs) if args.jobs > 1 else nullcontext() as pool:
+        results = pool.map(solve_one, files) if pool is not None else map(solve_one, files)
+        for row in results:  # in the order of the files
+            print(line(row), flush=True)
+            rows.append(row)
     for text in summary(rows):
         print(text)
     return 0 if all(not r.problems and not r.base_problems for r in rows) else 1

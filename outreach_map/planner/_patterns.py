@@ -532,6 +532,37 @@ class Patterns:
             days[move.day] = rid
             pricing.changed(move.day, rid)
 
+    # -- relinking ---------------------------------------------------------------------------
+
+    def relink(self, state: SearchState, donor: SearchState, seed: int, share: float) -> list[int]:
+        """Give the stops nearest ``seed`` (``share`` of the served ones) ``donor``'s options; returns those moved.
+
+        Each such stop whose option differs leaves all its days and goes back
+        with the donor's option at the cheapest places (its best option where
+        the donor's no longer fits): a child of two good solutions, the
+        donor's days in one region and ``state``'s elsewhere.
+        """
+        cp = self.cp
+        served = [i for i in cp.active if state.option[i] is not None and donor.option[i] is not None]
+        if not served:
+            return []
+        near = cp.dist[cp.loc[seed], cp.loc[served]]
+        region = [served[int(j)] for j in np.argsort(near)[: max(1, int(share * len(served)))]]
+        moved = [i for i in region if state.option[i] != donor.option[i]]
+        for stop in moved:
+            self.remove(state, stop)
+        tables: dict[int, DayTable] = {}
+        for stop in moved:
+            o = donor.option[stop]
+            assert o is not None
+            offer = self.option_cost(state, stop, o, tables)
+            choice = Choice(stop, offer.cost, o, offer.moves, offer.anchor)
+            if offer.cost == _INF:
+                choice = self.best_option(state, stop, tables)
+            self._place(state, choice, tables)
+        state.compact()
+        return moved
+
     # -- ruin --------------------------------------------------------------------------------
 
     def ruin(self, state: SearchState, count: int, *, related: bool) -> list[int]:

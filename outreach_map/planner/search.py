@@ -18,9 +18,19 @@ search is a large-neighbourhood search over pattern assignments:
 4. **Acceptance**: record-to-record travel: a candidate replaces the current
    assignment if it serves no less population and drives less than the best
    of the trajectory plus a threshold that shrinks from 2 % to 0 over the run.
-5. **Restarts**: a trajectory that has not improved for a while starts again
-   from a fresh, randomised construction (the best solution is kept).
-6. **Polish**: the last part of the time goes to PyVRP's iterated local search on
+5. **Restarts**: a trajectory that has not improved for ``restart_after``
+   iterations starts again (the best solution is kept), half the time from a
+   *child* of two elite solutions (the stops of one region take one parent's
+   options, the rest keep the other's; see ``Patterns.relink``), else from a
+   fresh, randomised construction.
+6. **Slices**: the time is cut into slices of pattern search (steps 2-5) and
+   of *routing*: pattern improvement on the best solution, then PyVRP's
+   iterated local search on its options. Each slice goes to the phase that has
+   lately improved the best distance fastest per second (with some chosen at
+   random), so instances whose days are hard to route (many stops a day) give
+   PyVRP most of the time and those whose choice of days is hard give it to the
+   pattern search.
+7. **Polish**: the last part of the time goes to PyVRP's iterated local search on
    the best assignment.
 
 When vans are short, optional stops go back only where they fit without any
@@ -70,6 +80,12 @@ class SearchParams:
         Share of the time limit for routing the constructed assignment.
     restart_after
         Iterations without improving a trajectory's best before a restart (0: never).
+    slice_share
+        Length of a slice of pattern search and one of routing together, as a share of the search time.
+    routing_share
+        Share of the search time for routing slices (``None``: from the visits per day).
+    elites
+        Distinct good solutions kept for restarts that combine two of them (fewer than 2: no such restarts).
     """
 
     ruin_min: int = 3
@@ -77,21 +93,29 @@ class SearchParams:
     ruin_fraction: float = 0.25
     related_share: float = 0.9
     accept_start: float = 0.02
-    polish_share: float = 0.1
+    polish_share: float = 0.05
     construction_share: float = 0.03
-    restart_after: int = 0
+    restart_after: int = 200
+    slice_share: float = 0.2
+    routing_share: float | None = None
+    elites: int = 5
 
     def __post_init__(self) -> None:
         if not 1 <= self.ruin_min <= self.ruin_max:
             msg = f"search parameters: ruin_min {self.ruin_min}, ruin_max {self.ruin_max}; expected 1 <= ruin_min <= ruin_max"
             raise ProblemError(msg)
-        for name in ("ruin_fraction", "related_share", "accept_start", "polish_share", "construction_share"):
+        shares = ("ruin_fraction", "related_share", "accept_start", "polish_share", "construction_share", "slice_share")
+        for name in shares:
             if not 0.0 <= getattr(self, name) <= 1.0:
                 msg = f"search parameters: {name} {getattr(self, name)}; expected between 0 and 1"
                 raise ProblemError(msg)
-        if self.restart_after < 0:
-            msg = f"search parameters: restart_after {self.restart_after}; expected >= 0"
+        if self.routing_share is not None and not 0.0 <= self.routing_share <= 1.0:
+            msg = f"search parameters: routing_share {self.routing_share}; expected between 0 and 1"
             raise ProblemError(msg)
+        for name in ("restart_after", "elites"):
+            if getattr(self, name) < 0:
+                msg = f"search parameters: {name} {getattr(self, name)}; expected >= 0"
+                raise ProblemError(msg)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +147,7 @@ class _Search:
         self.router = Router(cp, self.rng, self.ins)
         self.iterations = 0
         self.restarts = 0
+        self.elites: list[SearchState] = []
         self.last_report = 0.0
         self.start = time.perf_counter()
 
@@ -194,11 +219,26 @@ class _Search:
         return routed
 
     def restart(self, seconds: float) -> SearchState | None:
-        """A fresh trajectory: a randomised construction, routed and improved."""
+        """A fresh trajectory: a child of two elite solutions (half the time, once there are two), else a
+        randomised construction routed by PyVRP; then improved."""
+        if len(self.elites) >= 2 and self.rng.random() < 0.5:
+            base, donor = self.rng.sample(self.elites, 2)
+            child = base.copy()
+            served = [i for i in self.cp.active if child.option[i] is not None]
+            if served and self.patterns.relink(child, donor, self.rng.choice(served), self.rng.uniform(0.2, 0.6)):
+                return self.improve(child)
         state = self.patterns.construct(randomised=True)
         evaluate(self.cp, state)
         routed = self.router.iterated(state, seconds)
         return None if routed is None else self.improve(routed)
+
+    def remember(self, state: SearchState) -> None:
+        """Keep ``state`` among the elites (the best few distinct choices of options)."""
+        if any(e.option == state.option for e in self.elites):
+            return
+        self.elites.append(state.copy())
+        self.elites.sort(key=SearchState.key)
+        del self.elites[self.params.elites :]
 
     # -- main loop ---------------------------------------------------------------------------
 
@@ -213,12 +253,10 @@ class _Search:
         self.report("construction", routed)
         has_choice = bool(self.patterns.choice) or any(not self.cp.required[i] for i in self.cp.active)
         search_until = time_limit * (1.0 - p.polish_share) if has_choice else 0.0
-        best = self.lns(routed, search_until, max(0.2, p.construction_share * time_limit))
+        best = self.alternate(routed, search_until, max(0.2, p.construction_share * time_limit))
         remaining = time_limit - self.elapsed()
         if remaining > 0.05:
-            polished = self.router.iterated(best.copy(), remaining, partial(self.report_distance, best))
-            if polished is not None and polished.key() <= best.key():
-                best = polished
+            best = self.polish(best, remaining)
         best.stats = {
             "iterations": float(self.iterations),
             "local_searches": float(self.router.calls),
@@ -228,41 +266,125 @@ class _Search:
         self.report("done", best)
         return best
 
-    def lns(self, start: SearchState, until: float, restart_seconds: float) -> SearchState:
-        """Ruin and recreate with record-to-record acceptance until ``until``; returns the best state."""
+    def polish(self, best: SearchState, seconds: float) -> SearchState:
+        """PyVRP's iterated local search on ``best``'s options for ``seconds``; the better of the two."""
+        polished = self.router.iterated(best.copy(), seconds, partial(self.report_distance, best))
+        if polished is not None and polished.key() <= best.key():
+            return polished
+        return best
+
+    def routing_share(self) -> float:
+        """Share of the search time for routing slices: grows with the visits per day (their routing is harder)."""
         p = self.params
-        best = current = trajectory = start
-        began, stalled = self.elapsed(), 0
+        if p.routing_share is not None:
+            return p.routing_share
+        cp = self.cp
+        visits = sum(len(cp.options[i][0].days) for i in cp.active if cp.options[i])
+        per_day = visits / max(1, sum(1 for d in range(cp.n_days) if cp.day_classes[d]))
+        return min(0.6, max(0.1, per_day / 200.0))
+
+    def alternate(self, start: SearchState, until: float, restart_seconds: float) -> SearchState:
+        """Slices of pattern search (ruin and recreate) and of routing (PyVRP's ILS) until ``until``.
+
+        Each slice goes to the phase furthest behind its share of the time
+        (:meth:`routing_share` for routing). The pattern search's trajectory
+        carries on from slice to slice, and takes each better routing the ILS
+        finds.
+        """
+        p = self.params
+        track = _Trajectory(start, start, start, self.elapsed(), 0)
+        share = self.routing_share()
+        spent = {"patterns": 0.0, "routing": 0.0}
+        length = max(0.5, p.slice_share * until)
+        while self.elapsed() < until - 0.05:
+            total = sum(spent.values())
+            phase = "routing" if spent["routing"] < share * total else "patterns"
+            if total == 0.0:
+                phase = "patterns"
+            began = self.elapsed()
+            end = min(until, began + length * (share if phase == "routing" else 1.0 - share))
+            if phase == "patterns":
+                self.lns(track, end, until, restart_seconds)
+            else:
+                self.route(track, end - began)
+            spent[phase] += self.elapsed() - began
+        return track.best
+
+    def route(self, track: _Trajectory, seconds: float) -> None:
+        began = self.elapsed()
+        """One routing slice: pattern improvement on the best state, then PyVRP's ILS; the trajectory follows."""
+        best = track.best
+        start = best.copy()
+        if self.patterns.improve(start):
+            start = self.improve(start) or best
+        polished = self.polish(start, seconds - (self.elapsed() - began))
+        if polished.key() >= best.key():
+            return
+        track.best = polished
+        self.report("search", polished)
+        if polished.key() < track.current.key():
+            track.current = polished
+        if polished.key() < track.trajectory.key():
+            track.trajectory, track.stalled = polished, 0
+
+    def lns(self, track: _Trajectory, until: float, end: float, restart_seconds: float) -> None:
+        """Ruin and recreate with record-to-record acceptance until ``until`` (the threshold reaches 0 at ``end``)."""
+        p = self.params
         while self.elapsed() < until:
-            if p.restart_after and stalled >= p.restart_after:
+            if p.restart_after and track.stalled >= p.restart_after:
+                self.remember(track.trajectory)
                 fresh = self.restart(restart_seconds)
-                stalled = 0
+                track.stalled = 0
                 if fresh is not None:
                     self.restarts += 1
-                    current = trajectory = fresh
-                    began = self.elapsed()
+                    track.current = track.trajectory = fresh
+                    track.began = self.elapsed()
+                    if fresh.key() < track.best.key():
+                        track.best = fresh.copy()
+                        self.report("search", track.best)
                 continue
             self.iterations += 1
-            improved = self.candidate(current)
+            improved = self.candidate(track.current)
             self.adapt_penalties(improved is not None)
             if improved is None:
                 continue
-            stalled += 1
-            if improved.key() < trajectory.key():
-                trajectory, stalled = improved, 0
-            if improved.key() < best.key():
-                best = improved.copy()
-                self.report("search", best)
+            track.stalled += 1
+            if improved.key() < track.trajectory.key():
+                track.trajectory, track.stalled = improved, 0
+            if improved.key() < track.best.key():
+                track.best = improved.copy()
+                self.report("search", track.best)
             elif self.elapsed() - self.last_report > 0.5:
-                self.report("search", best)
-            threshold = p.accept_start * max(0.0, 1.0 - (self.elapsed() - began) / max(until - began, 1e-9))
-            if improved.unserved_prize < current.unserved_prize or (
-                improved.unserved_prize == current.unserved_prize
-                and (improved.distance < current.distance or improved.distance <= trajectory.distance * (1 + threshold))
-                and improved.unserved_prize <= trajectory.unserved_prize
-            ):
-                current = improved
-        return best
+                self.report("search", track.best)
+            left = max(0.0, 1.0 - (self.elapsed() - track.began) / max(end - track.began, 1e-9))
+            if self.accepts(improved, track, p.accept_start * left):
+                track.current = improved
+
+    @staticmethod
+    def accepts(candidate: SearchState, track: _Trajectory, threshold: float) -> bool:
+        """Record-to-record travel: serve no fewer people, and drive less, or within the threshold of the record."""
+        current, record = track.current, track.trajectory
+        if candidate.unserved_prize < current.unserved_prize:
+            return True
+        return (
+            candidate.unserved_prize == current.unserved_prize
+            and (candidate.distance < current.distance or candidate.distance <= record.distance * (1 + threshold))
+            and candidate.unserved_prize <= record.unserved_prize
+        )
+
+
+@dataclass(slots=True)
+class _Trajectory:
+    """The pattern search's state between slices: current, best of this trajectory, best overall."""
+
+    current: SearchState
+    trajectory: SearchState
+    best: SearchState
+    began: float
+    stalled: int
+
+
+_INF = float("inf")
 
 
 def search(
