@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from .forms import ask_for_small_plan, log_in_as_scheduler
+
 pytestmark = pytest.mark.e2e
 
 
@@ -83,19 +85,8 @@ def test_staff_login_and_coverage_map(page: Any, live_server: str) -> None:
 
 
 def test_scheduler_runs_a_small_plan_and_publishes_it(page: Any, live_server: str) -> None:
-    page.goto(live_server + "/login")
-    page.get_by_label("User name").fill("sam")
-    page.get_by_label("Password").fill("scheduler-password")
-    page.get_by_role("button", name="Log in").click()
-    page.goto(live_server + "/schedule/new")
-    page.get_by_label("Plan id").fill("e2e-plan")
-    page.get_by_label("Cycle (weeks)").select_option("2")
-    page.get_by_label("First Monday").fill("2027-01-04")
-    page.get_by_label("Minimum population").fill("20")
-    page.get_by_label("Search time (s)").fill("5")
-    page.locator("#van1_id").fill("")
-    page.get_by_label("Agency's service kind").select_option("domestic-abuse-support")
-    page.get_by_role("button", name="Make the plan").click()
+    log_in_as_scheduler(page, live_server)
+    ask_for_small_plan(page, live_server, "e2e-plan")
     page.wait_for_selector("text=Publish to routes/e2e-plan", timeout=60_000)
     page.wait_for_selector("path.run-line")
     page.get_by_role("button", name="Publish to routes/e2e-plan").click()

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-
-def _login(page: Any, live_server: str) -> None:
-    page.goto(live_server + "/login")
-    page.get_by_label("User name").fill("sam")
-    page.get_by_label("Password").fill("scheduler-password")
-    page.get_by_role("button", name="Log in").click()
+from .forms import ask_for_small_plan
+from .forms import log_in_as_scheduler as _login
 
 
 def test_the_browser_refuses_a_plan_id_the_site_would_refuse(page: Any, live_server: str) -> None:
@@ -34,15 +30,7 @@ def test_the_browser_refuses_a_plan_id_the_site_would_refuse(page: Any, live_ser
 
 def test_the_job_page_follows_the_job_without_refreshing_itself(page: Any, live_server: str) -> None:
     _login(page, live_server)
-    page.goto(live_server + "/schedule/new")
-    page.get_by_label("Plan id").fill("e2e-follow")
-    page.get_by_label("Cycle (weeks)").select_option("2")
-    page.get_by_label("First Monday").fill("2027-01-04")
-    page.get_by_label("Minimum population").fill("20")
-    page.get_by_label("Search time (s)").fill("5")
-    page.locator("#van1_id").fill("")
-    page.get_by_label("Agency's service kind").select_option("domestic-abuse-support")
-    page.get_by_role("button", name="Make the plan").click()
+    ask_for_small_plan(page, live_server, "e2e-follow")
     assert page.locator("meta[http-equiv=refresh]").count() == 0
     status = page.get_by_role("status")
     assert "Queued" in status.inner_text() or "Being made" in status.inner_text()
