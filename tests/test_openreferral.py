@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -306,6 +307,12 @@ def test_service_filters(catalogue: oruk.Catalogue, where: oruk.ServiceFilter, n
     page = oruk.list_services(catalogue, where, oruk.PageRequest())
     assert [s["name"] for s in page["contents"]] == names
     assert page["total_items"] == len(names)
+
+
+@pytest.mark.parametrize("name", [f.name for f in dataclasses.fields(oruk.ServiceFilter)])
+def test_a_filter_with_any_field_set_does_not_select_all(name: str) -> None:
+    assert oruk.ServiceFilter().selects_all
+    assert not oruk.ServiceFilter(**{name: 0}).selects_all
 
 
 def _sal_query(**kwargs: Any) -> oruk.ServiceAtLocationQuery:

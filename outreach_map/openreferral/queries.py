@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, time
 from typing import Any, Final
 
@@ -179,6 +179,11 @@ class ServiceFilter:
     start_time: time | None = None
     end_time: time | None = None
     modified_after: datetime | None = None
+
+    @property
+    def selects_all(self) -> bool:
+        """No filter is set: every service matches."""
+        return all(getattr(self, f.name) is None for f in fields(self))
 
     @property
     def by_schedule(self) -> bool:

@@ -18,7 +18,7 @@ from typing import Any, Final, TypeVar
 from ..directory import ServicePoint
 from ..directory.hours import DAY_CODES, LONDON, parse_clock, with_offset
 from ..errors import InvalidEntryError, PointOutsideNetworkError
-from ..geodesy import straight_line_m
+from ..geodesy import straight_lines_m
 from ..lookup import Place
 from ..traveltime import TravelTimes
 from .catalogue import Catalogue, Record
@@ -303,7 +303,8 @@ def list_services(
     catalogue: Catalogue, where: ServiceFilter, page: PageRequest, shape: ListShape | None = None
 ) -> Json:
     """A page of services (``compiled/service_list.json`` records; fully nested with ``full``) in directory order."""
-    ids = [s for s in catalogue.services if _matches(catalogue, s, where)]
+    every = where.selects_all
+    ids = [s for s in catalogue.services if every or _matches(catalogue, s, where)]
     return paginate(ids, page, lambda s: _service_item(catalogue, s, shape or ListShape()))
 
 
@@ -358,10 +359,12 @@ def list_service_at_locations(
     time (then, without a route, by straight line), each with its travel time
     and distances.
     """
+    every = query.filter.selects_all
     ids = [
         sal_id
         for sal_id, r in catalogue.service_at_locations.items()
-        if _matches(catalogue, r["service_id"], query.filter, catalogue.location_text.get(r.get("location_id", ""), ""))
+        if every
+        or _matches(catalogue, r["service_id"], query.filter, catalogue.location_text.get(r.get("location_id", ""), ""))
     ]
     origin = query.origin
     if origin is None:
@@ -370,7 +373,8 @@ def list_service_at_locations(
         msg = "travel times are needed for a query with a position"
         raise ValueError(msg)  # a caller bug, never a user's: the API passes times with a position
     points = [catalogue.points[s] for s in ids if s in catalogue.points]
-    straight = {p.id: straight_line_m(origin.lat, origin.lon, p.lat, p.lon) for p in points}
+    lines = straight_lines_m(origin.lat, origin.lon, [p.lat for p in points], [p.lon for p in points])
+    straight = {p.id: float(m) for p, m in zip(points, lines, strict=True)}
     if query.proximity_m is not None:
         points = [p for p in points if straight[p.id] <= query.proximity_m]
     road = _road(times, origin, points)
